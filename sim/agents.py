@@ -1,0 +1,331 @@
+"""Labs: the agents of labsim (MODEL.md, "Agents").
+
+A lab holds its state and makes its own decisions (budget, hiring, runs, what to learn from
+results); the world (``sim.model.LabRaceModel``) sets prices, clears the market and keeps the
+books. Every cash movement goes through ``Lab.pay``/``Lab.receive`` so the ledger balances.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import mesa
+
+from sim.economics import funding as fin
+from sim.economics import progress, scaling, training
+from sim.economics.hardware import SECONDS_PER_MONTH
+from sim.params import LabParams
+
+# Ledger accounts, one column each in labs.csv (USD per step).
+INCOME_ACCOUNTS = ("revenue_usd", "parent_funding_usd", "raised_usd", "transfer_in_usd")
+SPENDING_ACCOUNTS = (
+    "compute_spend_usd",
+    "staff_spend_usd",
+    "serving_spend_usd",
+    "other_spend_usd",
+    "transfer_out_usd",
+)
+
+
+@dataclass(slots=True)
+class TrainedModel:
+    """One trained model (a row of models.csv)."""
+
+    model_id: str
+    lab: str
+    started: float
+    completed: float
+    params: float
+    tokens: float
+    physical_flop: float
+    training_flop: float
+    effective_flop: float
+    cost_usd: float
+    method: str  # scratch | warm_start | distilled | imitation
+    parent: str | None
+    loss: float
+    capability: float
+    serving_cost_per_mtok_usd: float = math.nan
+    run_months: float = 0.0
+    observed_compute_elasticity: float | None = None
+    open_weights: bool = False
+    deployed: bool = False
+
+
+@dataclass(slots=True)
+class Run:
+    """A training run in progress: compute is committed for its whole duration."""
+
+    kind: str  # "train" | "imitation"
+    started_step: int
+    end_step: int
+    monthly_cost_usd: float
+    physical_flop: float
+    target: TrainedModel | None = None  # imitation: the rival's model
+    parent: TrainedModel | None = None
+    warm_start_kappa: float = 0.0
+    reverse_saving: float = 0.0
+
+
+@dataclass(slots=True)
+class Ledger:
+    revenue_usd: float = 0.0
+    parent_funding_usd: float = 0.0
+    raised_usd: float = 0.0
+    transfer_in_usd: float = 0.0
+    compute_spend_usd: float = 0.0
+    staff_spend_usd: float = 0.0
+    serving_spend_usd: float = 0.0
+    other_spend_usd: float = 0.0
+    transfer_out_usd: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+
+class Lab(mesa.Agent):
+    """A frontier AI lab with beliefs about what drives progress."""
+
+    def __init__(self, model, params: LabParams, entry_step: int):
+        super().__init__(model)
+        self.params = params
+        self.name = params.name
+        self.archetype = params.archetype
+        self.funding = params.funding
+        self.openness = params.openness
+        self.conviction = params.conviction
+        self.entry_step = entry_step
+        self.active = True
+        self.exit_reason = ""
+        self.cash_usd = params.cash_usd
+        self.engineers = params.engineers
+        self.ln_a = math.log(params.algorithmic_efficiency)
+        self.utilization = params.utilization
+        self.belief = params.belief_compute_elasticity
+        self.parent_budget_usd_per_year = params.parent_budget_usd_per_year
+        self.research_engineer_years = 0.0
+        self.completed_runs = 0
+        self.run: Run | None = None
+        self.frontier: TrainedModel | None = None  # best model it has trained
+        self.deployed: TrainedModel | None = None  # the product it sells
+        self.market_share = 0.0
+        self.price_per_mtok_usd = math.nan
+        self.lerner = 0.0
+        self.last_revenue_usd = 0.0
+        self.last_margin_usd = 0.0
+        self.last_round_step = -(10**9)
+        self.last_improvement_step = entry_step
+        self.woke_up = False
+        self.ledger = Ledger()
+        self.compute_flop_this_step = 0.0
+
+    # ----------------------------------------------------------------- money
+
+    def receive(self, account: str, usd: float) -> None:
+        setattr(self.ledger, account, getattr(self.ledger, account) + usd)
+        self.cash_usd += usd
+
+    def pay(self, account: str, usd: float) -> None:
+        setattr(self.ledger, account, getattr(self.ledger, account) + usd)
+        self.cash_usd -= usd
+
+    def start_step(self) -> None:
+        self.ledger = Ledger()
+        self.compute_flop_this_step = 0.0
+
+    @property
+    def capability(self) -> float:
+        return self.frontier.capability if self.frontier else 0.0
+
+    @property
+    def deployed_capability(self) -> float:
+        return self.deployed.capability if self.deployed else 0.0
+
+    # ------------------------------------------------------------- decisions
+
+    def monthly_budget_usd(self, parent_usd: float) -> float:
+        """Spend rule: income plus a share of cash spent down over the lab's horizon."""
+        p = self.params
+        return max(
+            0.0,
+            parent_usd
+            + self.last_margin_usd
+            + p.revenue_budget_multiple * self.last_revenue_usd
+            + max(self.cash_usd, 0.0) / p.spend_horizon_months,
+        )
+
+    def act(self) -> None:
+        """One step: funding in, budget split by beliefs, hiring, compute, runs, research."""
+        m = self.model
+        dt_months = m.step_months
+        parent_usd = 0.0
+        if self.funding == "parent":
+            parent_usd = (
+                self.parent_budget_usd_per_year * m.funding_multiplier(self) * dt_months / 12.0
+            )
+            self.receive("parent_funding_usd", parent_usd)
+            self.parent_budget_usd_per_year *= (
+                1.0 + self.params.parent_budget_growth_per_year
+            ) ** (dt_months / 12.0)
+        budget = self.monthly_budget_usd(parent_usd / dt_months) * dt_months
+        compute_share = progress.compute_budget_share(self.belief, 1.0 - self.belief)
+        self._staff(budget * (1.0 - compute_share))
+        self._compute(budget * compute_share)
+        self._research()
+
+    def _staff(self, staff_budget_usd: float) -> None:
+        m = self.model
+        t = m.talent
+        salary_per_step = m.salary_usd_per_year * m.step_months / 12.0
+        desired = staff_budget_usd / salary_per_step
+        if desired > self.engineers:
+            max_hires = (
+                max(t.min_hires_per_month, t.max_hiring_per_month * self.engineers) * m.step_months
+            )
+            self.engineers = min(desired, self.engineers + max_hires)
+        else:
+            # Firing is slower than hiring: labs keep teams through lean months.
+            self.engineers = max(desired, self.engineers * (1.0 - 0.03 * m.step_months), 1.0)
+        self.pay("staff_spend_usd", self.engineers * salary_per_step)
+
+    def _compute(self, compute_budget_usd: float) -> None:
+        m = self.model
+        if self.run is None:
+            self._plan_run(compute_budget_usd)
+        committed = self.run.monthly_cost_usd * m.step_months if self.run else 0.0
+        experiments = max(compute_budget_usd - committed, 0.0)
+        self.pay("compute_spend_usd", committed + experiments)
+        self.compute_flop_this_step = (committed + experiments) * m.flop_per_usd_training
+
+    def _plan_run(self, compute_budget_usd: float) -> None:
+        """Start a run: imitate a rival where that beats training, else train (grown or scratch)."""
+        m = self.model
+        p = self.params
+        months = p.run_months
+        steps = max(1, math.ceil(months / m.step_months))
+        monthly = p.final_run_compute_share * compute_budget_usd / m.step_months
+        expected_income = (self.last_margin_usd + self.parent_budget_usd_per_year / 12.0) * months
+        affordable = p.max_run_cash_share * max(self.cash_usd + expected_income, 0.0)
+        total = min(monthly * months, affordable)
+        if total <= 0:
+            return
+        physical = total * m.flop_per_usd_training
+        limit = m.max_physical_flop(self.utilization)
+        if physical > limit:
+            physical, total = limit, limit / m.flop_per_usd_training
+        if physical <= 0:
+            return
+
+        parent = self.frontier
+        kappa = (
+            m.mech.warm_start.kappa if (m.mech.warm_start.enabled and parent is not None) else 0.0
+        )
+        saving = (
+            m.mech.reverse_distillation.saving_fraction
+            if (m.mech.reverse_distillation.enabled and parent is not None)
+            else 0.0
+        )
+        expected_cap = m.expected_capability(self, physical, parent, kappa, saving)
+
+        target = m.best_imitation_target(self) if self.params.imitates else None
+        if target is not None:
+            model, cap, cost = target
+            if cap > max(expected_cap, self.deployed_capability) and cost <= affordable:
+                im_months = m.mech.imitation.months
+                im_steps = max(1, math.ceil(im_months / m.step_months))
+                self.run = Run(
+                    kind="imitation",
+                    started_step=m.k,
+                    end_step=m.k + im_steps,
+                    monthly_cost_usd=cost / im_months,
+                    physical_flop=cost * m.flop_per_usd_training,
+                    target=model,
+                )
+                return
+        self.run = Run(
+            kind="train",
+            started_step=m.k,
+            end_step=m.k + steps,
+            monthly_cost_usd=total / months,
+            physical_flop=physical,
+            parent=parent,
+            warm_start_kappa=kappa,
+            reverse_saving=saving,
+        )
+
+    def _research(self) -> None:
+        """Algorithmic efficiency, utilization and the research stock grow with engineers."""
+        m = self.model
+        dt = m.dt_years
+        ap = m.mech.algorithmic_progress
+        if ap.enabled:
+            g = progress.algorithmic_growth_per_year(
+                self.engineers, ap.growth_per_year, ap.reference_engineers, ap.engineer_exponent
+            )
+            noise = m.world.research_noise_sigma * math.sqrt(dt) * m.rng.standard_normal()
+            self.ln_a += g * dt + noise
+        ut = m.mech.utilization
+        if ut.enabled:
+            factor = (self.engineers / ap.reference_engineers) ** ap.engineer_exponent
+            self.utilization = progress.utilization_after(
+                self.utilization, ut.ceiling, ut.rate_per_year, factor, dt
+            )
+        self.research_engineer_years += self.engineers * dt
+
+    # -------------------------------------------------------------- outcomes
+
+    def learn_from(self, observed_elasticity: float) -> None:
+        if self.model.mech.belief_learning.enabled:
+            self.belief = min(
+                max(
+                    progress.updated_belief(self.belief, observed_elasticity, self.conviction), 0.01
+                ),
+                0.99,
+            )
+
+    def raise_if_needed(self, monthly_burn_usd: float) -> None:
+        """Investor-funded labs raise a round when runway is short and progress is not stalled."""
+        m = self.model
+        f = m.funding_params
+        if self.funding != "investors" or not m.mech.investor_funding.enabled:
+            return
+        if fin.runway_months(self.cash_usd, monthly_burn_usd) >= f.runway_trigger_months:
+            return
+        if m.k - self.last_round_step < f.min_months_between_rounds / m.step_months:
+            return
+        if (m.k - self.last_improvement_step) * m.step_months > f.stall_months:
+            return  # a stalled bet loses its funding
+        rival = m.best_rival_capability(self)
+        lead = (self.capability - rival) / self.capability if self.capability > 0 else 0.0
+        valuation = fin.valuation_usd(
+            12.0 / m.step_months * self.last_revenue_usd,
+            self.capability,
+            lead,
+            f.valuation_revenue_multiple,
+            f.valuation_per_capability_usd,
+            f.valuation_lead_bonus,
+        )
+        raised = fin.round_size_usd(valuation, f.round_dilution) * m.funding_multiplier(self)
+        if raised > 0:
+            self.receive("raised_usd", raised)
+            self.last_round_step = m.k
+
+    def runnable_tokens_per_s(self) -> float:
+        run = self.run
+        if run is None:
+            return 0.0
+        return run.physical_flop / (
+            (run.end_step - run.started_step) * self.model.step_months * SECONDS_PER_MONTH
+        )
+
+
+def loss_and_capability(
+    model, effective_flop: float, params_multiplier: float, extra_irreducible: float
+):
+    """(loss, capability) of a run with ``effective_flop`` under the world's law."""
+    loss = scaling.loss_at_flop(effective_flop, model.law, params_multiplier, extra_irreducible)
+    return loss, scaling.capability_score(
+        loss, model.law, model.r_mid, model.world.capability_steepness
+    )
+
+
+__all__ = ["Lab", "TrainedModel", "Run", "loss_and_capability", "training"]

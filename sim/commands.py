@@ -1,0 +1,97 @@
+"""``labsim run``, ``labsim validate`` and ``labsim list``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a scenario and write its run directory")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's seed)")
+    p.add_argument("--out", default=None, help="run directory (default: runs/NAME-sSEED)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a value, e.g. hardware.doubling_time_years=2.0 or labs.openai.engineers=300",
+    )
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
+    p.add_argument("--plot", action="store_true", help="also write plots/concentration.png")
+    p.add_argument("--quiet", action="store_true", help="print only the run directory")
+    p.set_defaults(handler=cmd_run)
+
+    v = sub.add_parser("validate", help="check a scenario file without running it")
+    v.add_argument("scenario")
+    v.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    v.set_defaults(handler=cmd_validate)
+
+    ls = sub.add_parser("list", help="the scenarios shipped in scenarios/")
+    ls.add_argument("--dir", default=None, help="folder to list (default: the shipped scenarios)")
+    ls.set_defaults(handler=cmd_list)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.results import run
+    from sim.scenario import load_scenario
+    from sim.summary import format_summary
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    result = run(scenario, seed=args.seed)
+    out = Path(args.out) if args.out else Path("runs") / f"{scenario.name}-s{result.seed}"
+    result.save(out, format=args.format)
+    if args.plot:
+        from analysis.plots import save_concentration_figure
+
+        save_concentration_figure(out)
+    if args.quiet:
+        print(out)
+    else:
+        print(format_summary(result, out))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    labs = ", ".join(f"{lab.name} ({lab.archetype})" for lab in scenario.labs)
+    print(
+        f"{args.scenario}: ok: {scenario.name}, {scenario.start} to {scenario.end}, {len(scenario.labs)} labs: {labs}"
+    )
+    return 0
+
+
+def scenario_descriptions(folder: Path) -> list[tuple[str, str]]:
+    """(file, one-line description) of every scenario YAML in ``folder``."""
+    from sim.scenario import ScenarioError, resolve_file
+
+    rows = []
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name.endswith(".targets.yaml"):
+            continue
+        try:
+            data = resolve_file(path)
+            text = str(data.get("description", "")).strip().splitlines()
+            rows.append((path.name, text[0] if text else ""))
+        except ScenarioError as exc:
+            rows.append((path.name, f"(invalid: {exc.problems[0]})"))
+    return rows
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    folder = Path(args.dir) if args.dir else SCENARIO_DIR
+    if not folder.is_dir():
+        print(f"error: {folder}: no such folder", file=sys.stderr)
+        return 2
+    rows = scenario_descriptions(folder)
+    width = max((len(name) for name, _ in rows), default=0)
+    for name, text in rows:
+        print(f"{name:<{width}}  {text}")
+    return 0

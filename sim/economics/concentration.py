@@ -1,0 +1,49 @@
+"""Market concentration on revenue shares.
+
+Thresholds: 2023 US Merger Guidelines (HHI above 1,800 is "highly concentrated",
+1,000-1,800 "moderately concentrated"); monopoly and duopoly lines from MODEL.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+MONOPOLY_CR1 = 0.7
+DUOPOLY_CR2 = 0.8
+HIGHLY_CONCENTRATED_HHI = 1800.0
+MODERATELY_CONCENTRATED_HHI = 1000.0
+STRUCTURES = ("monopoly", "duopoly", "concentrated_oligopoly", "oligopoly", "competitive")
+
+
+def hhi(shares: Sequence[float]) -> float:
+    """Herfindahl-Hirschman index on shares in [0, 1], scaled 0-10,000."""
+    return 10000.0 * sum(s * s for s in shares)
+
+
+def concentration_ratio(shares: Sequence[float], k: int) -> float:
+    """CR_k: combined share of the k largest firms."""
+    return sum(sorted(shares, reverse=True)[:k])
+
+
+def effective_number_of_firms(shares: Sequence[float]) -> float:
+    """1 / sum(s^2); 0 when nothing is sold."""
+    total = sum(s * s for s in shares)
+    return 1.0 / total if total > 0 else 0.0
+
+
+def structure_label(shares: Sequence[float]) -> str:
+    """monopoly (CR1 >= 0.7), duopoly (CR2 >= 0.8), concentrated_oligopoly (HHI >= 1,800),
+    oligopoly (HHI >= 1,000), otherwise competitive."""
+    ranked = sorted(shares, reverse=True)
+    if not ranked or ranked[0] <= 0:
+        return "competitive"
+    if ranked[0] >= MONOPOLY_CR1:
+        return "monopoly"
+    if len(ranked) >= 2 and ranked[0] + ranked[1] >= DUOPOLY_CR2:
+        return "duopoly"
+    h = hhi(ranked)
+    if h >= HIGHLY_CONCENTRATED_HHI:
+        return "concentrated_oligopoly"
+    if h >= MODERATELY_CONCENTRATED_HHI:
+        return "oligopoly"
+    return "competitive"

@@ -1,0 +1,85 @@
+"""Hardware price-performance, hardware types, cluster size and the world compute stock.
+
+Sources: Hobbhahn & Besiroglu (Epoch 2022) for FLOP/USD doubling times; Epoch (2023) for
+memory (~4 years); Pilz et al. (Epoch 2025) for the largest clusters (2.5x/yr); Epoch (2025)
+for installed AI compute (2.3x/yr). Time is in years (float).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+SECONDS_PER_YEAR = 365.25 * 24 * 3600
+SECONDS_PER_MONTH = SECONDS_PER_YEAR / 12
+HARDWARE_TYPES = ("accelerator", "memory", "cpu")
+
+
+def log2_improvement(t_years: float, segments: Sequence[tuple[float, float]]) -> float:
+    """Doublings of price-performance from segments[0] start to ``t_years``.
+
+    ``segments`` is a list of (start_year, doubling_time_years), ordered by start; each holds
+    until the next one starts. Before the first start the result is 0.
+    """
+    total = 0.0
+    for i, (start, doubling) in enumerate(segments):
+        if t_years <= start:
+            break
+        end = segments[i + 1][0] if i + 1 < len(segments) else math.inf
+        total += (min(t_years, end) - start) / doubling
+    return total
+
+
+def workload_flop_per_usd(
+    flop_per_usd_start: float,
+    t_years: float,
+    segments_by_type: dict[str, Sequence[tuple[float, float]]],
+    cost_shares: dict[str, float],
+    shock_multiplier: float = 1.0,
+) -> float:
+    """FLOP per USD of a workload whose hardware cost splits over types by ``cost_shares``.
+
+    Cost per FLOP is the cost-share-weighted sum of each type's cost, each type getting
+    cheaper at its own rate: a memory-bound workload gains less from accelerator progress.
+    """
+    cost = sum(
+        share * 2.0 ** -log2_improvement(t_years, segments_by_type[kind])
+        for kind, share in cost_shares.items()
+        if share > 0
+    )
+    return flop_per_usd_start * shock_multiplier / cost
+
+
+def implied_doubling_time_years(
+    flop_per_usd_a: float, flop_per_usd_b: float, years: float
+) -> float:
+    """Doubling time (years) implied by two price-performance readings ``years`` apart."""
+    return years * math.log(2) / math.log(flop_per_usd_b / flop_per_usd_a)
+
+
+def largest_cluster_flop_per_s(
+    start_flop_per_s: float, growth_per_year: float, years_since_start: float
+) -> float:
+    """Peak FLOP/s of the largest cluster a lab can use (Pilz et al. 2025: 2.5x/yr)."""
+    return start_flop_per_s * growth_per_year**years_since_start
+
+
+def max_run_flop(cluster_flop_per_s: float, max_run_months: float) -> float:
+    """Largest physical FLOP a run can buy: that cluster for max_run_months (parallelism limit)."""
+    return cluster_flop_per_s * max_run_months * SECONDS_PER_MONTH
+
+
+def world_compute_flop_per_s(
+    start_flop_per_s: float, growth_per_year: float, years_since_start: float
+) -> float:
+    """Installed AI compute, peak FLOP/s (Epoch 2025: 2.3x/yr)."""
+    return start_flop_per_s * growth_per_year**years_since_start
+
+
+def supply_price_multiplier(
+    demand_flop_per_s: float, supply_flop_per_s: float, elasticity: float
+) -> float:
+    """Price multiplier when labs want more compute than is for rent: (demand/supply)^e, >= 1."""
+    if supply_flop_per_s <= 0 or demand_flop_per_s <= supply_flop_per_s:
+        return 1.0
+    return (demand_flop_per_s / supply_flop_per_s) ** elasticity

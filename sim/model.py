@@ -1,0 +1,814 @@
+"""The world: hardware, talent and markets around the labs (MODEL.md, "The world").
+
+``LabRaceModel`` composes the pure functions in ``sim.economics`` with the ``Lab`` agents.
+One step is ``step_months`` months. Randomness comes only from the model's seeded
+generator (``self.rng``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from sim.agents import Lab, Run, TrainedModel
+from sim.economics import concentration as conc
+from sim.economics import hardware as hw
+from sim.economics import market as mkt
+from sim.economics import progress, scaling, training
+from sim.params import LabParams, Scenario, format_year_month, parse_year_month
+from sim.recorder import Recorder
+
+
+class LabRaceModel(mesa.Model):
+    """Frontier labs racing for customers while hardware gets cheaper."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None):
+        seed = scenario.seed if seed is None else seed
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.spec = scenario
+        self.world = scenario.world
+        self.hw = scenario.hardware
+        self.market = scenario.market
+        self.talent = scenario.talent
+        self.funding_params = scenario.funding
+        self.mech = scenario.mechanisms
+        self.step_months = scenario.step_months
+        self.dt_years = scenario.step_months / 12.0
+        self.t0 = scenario.start_year
+        self.n_steps = scenario.n_steps
+        self.law = scaling.SCALING_LAWS[self.world.scaling_law]
+        self.r_mid = scaling.midpoint_reducible_loss(
+            self.world.capability_midpoint_effective_flop, self.law
+        )
+        self.ideas_weight = {"scaling": 0.0, "ideas": 1.0, "mixed": self.world.ideas_weight}[
+            self.world.progress_regime
+        ]
+
+        self._precompute_schedules()
+        self.lineage = nx.DiGraph()
+        self.network = nx.Graph()
+        self._adjacency: np.ndarray | None = None
+        self.k = 0  # current step, 0-based (mesa's own counter is left alone)
+        self.models: list[TrainedModel] = []
+        self._walls: dict[str, float] = {}  # model id -> ideas wall it was trained under
+        self.pending_lessons: list[tuple[int, str, float]] = []  # (step due, lab, a_observed)
+        self.frontier_history: list[float] = []  # best capability known, per step
+        self.largest_physical_flop = 0.0
+        self.largest_training_flop = 0.0
+        self.largest_run_cost_usd = 0.0
+        self.compute_price_multiplier = 1.0
+        self.leader: str | None = None
+        self.leader_since = 0
+        self.entrants = 0
+        self.events_log: list[dict] = []
+        self.labs_by_name: dict[str, Lab] = {}
+        self._left_this_step: list[Lab] = []
+        self.active: list[Lab] = []
+        self.recorder = Recorder(self)
+
+        self._pending_entries: dict[int, list[LabParams]] = {}
+        for lab in scenario.labs:
+            step = self.step_of(lab.enter) if lab.enter else 0
+            if step < self.n_steps:
+                self._pending_entries.setdefault(max(step, 0), []).append(lab)
+        self._events_by_step: dict[int, list] = {}
+        for event in scenario.events:
+            self._events_by_step.setdefault(self.step_of(event.date), []).append(event)
+        self._wake_ups: dict[str, float] = {}
+        self._enter_scheduled(0)
+        self._update_prices()
+
+    # ------------------------------------------------------------- schedules
+
+    def step_of(self, year_month: str) -> int:
+        """Index of the step in which ``year_month`` falls (may be outside the horizon)."""
+        return math.floor((parse_year_month(year_month) - self.t0) / self.dt_years + 1e-9)
+
+    def year_at(self, step: int) -> float:
+        return self.t0 + step * self.dt_years
+
+    def _precompute_schedules(self) -> None:
+        """Price-performance, cluster and world-stock paths are exogenous: compute them once."""
+        h = self.hw
+        segments = {
+            "accelerator": [(self.t0, h.doubling_time_years)],
+            "memory": [(self.t0, h.memory_doubling_time_years)],
+            "cpu": [(self.t0, h.cpu_doubling_time_years)],
+        }
+        for regime in h.regimes:
+            start = parse_year_month(regime.start)
+            segments["accelerator"].append((start, regime.doubling_time_years))
+            if regime.memory_doubling_time_years:
+                segments["memory"].append((start, regime.memory_doubling_time_years))
+            if regime.cpu_doubling_time_years:
+                segments["cpu"].append((start, regime.cpu_doubling_time_years))
+        shocks = np.ones(self.n_steps + 1)
+        for event in self.spec.events:
+            if event.type == "hardware_shock":
+                first = max(self.step_of(event.date), 0)
+                last = (
+                    first + math.ceil(event.duration_months / self.step_months)
+                    if event.duration_months
+                    else None
+                )
+                shocks[first:last] *= event.multiplier
+        train = h.training_cost_shares.model_dump()
+        serve = h.serving_cost_shares.model_dump()
+        years = [self.year_at(k) for k in range(self.n_steps + 1)]
+        self.flop_per_usd_training_path = np.array(
+            [
+                hw.workload_flop_per_usd(h.flop_per_usd_start, t, segments, train, s)
+                for t, s in zip(years, shocks, strict=True)
+            ]
+        )
+        self.flop_per_usd_serving_path = np.array(
+            [
+                hw.workload_flop_per_usd(h.flop_per_usd_start, t, segments, serve, s)
+                for t, s in zip(years, shocks, strict=True)
+            ]
+        )
+        self.accelerator_flop_per_usd_path = np.array(
+            [
+                h.flop_per_usd_start * s * 2.0 ** hw.log2_improvement(t, segments["accelerator"])
+                for t, s in zip(years, shocks, strict=True)
+            ]
+        )
+        elapsed = np.array(years) - self.t0
+        self.cluster_flop_per_s_path = hw.largest_cluster_flop_per_s(
+            h.largest_cluster_flop_per_s_start, h.largest_cluster_growth_per_year, elapsed
+        )
+        self.world_compute_flop_per_s_path = hw.world_compute_flop_per_s(
+            h.world_compute_flop_per_s_start, h.world_compute_growth_per_year, elapsed
+        )
+        caps = []
+        for event in self.spec.events:
+            if event.type == "compute_cap":
+                caps.append(
+                    (
+                        self.step_of(event.date),
+                        self.step_of(event.until) if event.until else 10**9,
+                        event.max_training_flop,
+                    )
+                )
+        self._caps = caps
+
+    def _update_prices(self) -> None:
+        k = min(self.k, self.n_steps)
+        self.flop_per_usd_training = (
+            self.flop_per_usd_training_path[k] / self.compute_price_multiplier
+        )
+        self.flop_per_usd_serving = (
+            self.flop_per_usd_serving_path[k] / self.compute_price_multiplier
+        )
+        years = self.year_at(k) - self.t0
+        t = self.talent
+        base = t.salary_usd_per_year * (1.0 + t.salary_growth_per_year) ** years
+        if self.mech.salary_dynamics.enabled and self.active:
+            pool = t.pool_engineers * (1.0 + t.pool_growth_per_year) ** years
+            demand = sum(lab.engineers for lab in self.active)
+            base *= max(1.0, 2.0 * demand / pool) ** t.salary_demand_elasticity
+        self.salary_usd_per_year = base
+
+    def compute_cap_flop(self) -> float:
+        cap = math.inf
+        for first, last, flop in self._caps:
+            if first <= self.k < last:
+                cap = min(cap, flop)
+        return cap
+
+    def max_physical_flop(self, utilization: float) -> float:
+        """Largest physical FLOP a run started now may buy (parallelism limit, compute cap)."""
+        limit = math.inf
+        if self.mech.parallelism_limit.enabled:
+            limit = hw.max_run_flop(self.cluster_flop_per_s_path[self.k], self.hw.max_run_months)
+        return min(limit, self.compute_cap_flop() / utilization)
+
+    def funding_multiplier(self, lab: Lab) -> float:
+        mult = 1.0
+        for event in self.spec.events:
+            if event.type != "funding_shock" or (event.labs and lab.name not in event.labs):
+                continue
+            first = self.step_of(event.date)
+            last = (
+                first + math.ceil(event.duration_months / self.step_months)
+                if event.duration_months
+                else 10**9
+            )
+            if first <= self.k < last:
+                mult *= event.multiplier
+        return mult
+
+    # ------------------------------------------------------------ capability
+
+    def extra_irreducible(self, lab: Lab) -> float:
+        if self.ideas_weight <= 0:
+            return 0.0
+        w = self.world
+        return self.ideas_weight * progress.ideas_wall_loss_nats(
+            lab.research_engineer_years,
+            w.ideas_wall_loss,
+            w.ideas_reference_engineer_years,
+            w.ideas_exponent,
+        )
+
+    def shown_effective_flop(self) -> float:
+        """Effective compute behind the best capability anyone has shown (public results)."""
+        lag = self.world.public_results_lag_months / self.step_months
+        best = 0.0
+        for model in self.models:
+            if (
+                model.completed <= self.year_at(self.k) - lag * self.dt_years
+                and model.effective_flop > best
+            ):
+                best = model.effective_flop
+        return best
+
+    def _learning_multiplier(self, lab: Lab) -> float:
+        lc = self.mech.learning_curve
+        return (
+            training.experience_multiplier(lab.completed_runs, lc.progress_ratio)
+            if lc.enabled
+            else 1.0
+        )
+
+    def _effective_flop(
+        self, lab: Lab, physical: float, parent, kappa: float, saving: float
+    ) -> float:
+        raw = training.effective_flop(
+            physical,
+            math.exp(lab.ln_a),
+            lab.utilization,
+            self._learning_multiplier(lab),
+            0.0,
+            0.0,
+            saving,
+        )
+        lc = self.mech.learning_curve
+        if lc.enabled:
+            raw = training.reproduction_adjusted_flop(
+                raw, self.shown_effective_flop(), lc.reproduction_cost_fraction
+            )
+        return raw + (kappa * parent.effective_flop if parent is not None else 0.0)
+
+    def expected_capability(
+        self, lab: Lab, physical: float, parent, kappa: float, saving: float
+    ) -> float:
+        eff = self._effective_flop(lab, physical, parent, kappa, saving)
+        loss = scaling.loss_at_flop(
+            eff, self.law, lab.params.params_multiplier, self.extra_irreducible(lab)
+        )
+        return self.capability_of(loss)
+
+    def capability_of(self, loss: float) -> float:
+        return scaling.capability_score(loss, self.law, self.r_mid, self.world.capability_steepness)
+
+    def best_rival_capability(self, lab: Lab) -> float:
+        return max((o.capability for o in self.active if o is not lab), default=0.0)
+
+    def best_imitation_target(self, lab: Lab) -> tuple[TrainedModel, float, float] | None:
+        """The rival model this lab could reach most cheaply per capability: (model, cap, cost).
+
+        Closed rivals' deployed models are reachable by distillation through their products
+        only where the scenario allows imitation; open-weights models are reachable whenever
+        spillovers run (their weights are public)."""
+        im = self.mech.imitation
+        best = None
+        for other in self.active:
+            if other is lab or other.deployed is None:
+                continue
+            model = other.deployed
+            if model.open_weights and self.mech.spillovers.enabled:
+                cap = model.capability * self.mech.spillovers.open_weights_lift
+            elif im.enabled:
+                cap = model.capability * (1.0 - im.capability_penalty)
+            else:
+                continue
+            teacher = other.frontier or model
+            cost = im.compute_fraction * teacher.physical_flop / self.flop_per_usd_training
+            if best is None or cap > best[1]:
+                best = (model, cap, cost)
+        return best
+
+    # ----------------------------------------------------------------- steps
+
+    def step(self) -> None:
+        k = self.k
+        if k >= self.n_steps:
+            self.running = False
+            return
+        for lab in self.active:
+            lab.start_step()
+        self._apply_events()
+        if k > 0:
+            self._enter_scheduled(k)
+        self._random_entry()
+        self._update_prices()
+        for lab in list(self.active):
+            lab.act()
+        self._complete_runs()
+        self._clear_market()
+        self._finance()
+        self._spillovers()
+        self._learn()
+        self._update_supply()
+        self.recorder.record(k)
+        self.k = k + 1
+        if self.k >= self.n_steps:
+            self.running = False
+
+    # ---------------------------------------------------------------- runs
+
+    def _complete_runs(self) -> None:
+        now = self.year_at(self.k + 1)
+        for lab in self.active:
+            run = lab.run
+            if run is None or run.end_step > self.k + 1:
+                continue
+            lab.run = None
+            if run.kind == "imitation":
+                self._finish_imitation(lab, run, now)
+            else:
+                self._finish_training(lab, run, now)
+
+    def _new_model_id(self, lab: Lab) -> str:
+        return f"{lab.name}-{len(self.models) + 1}"
+
+    def _finish_training(self, lab: Lab, run: Run, now: float) -> None:
+        started = self.year_at(run.started_step)
+        eff = self._effective_flop(
+            lab, run.physical_flop, run.parent, run.warm_start_kappa, run.reverse_saving
+        )
+        noise = self.world.run_outcome_noise_sigma
+        if noise > 0:
+            eff *= math.exp(noise * self.rng.standard_normal() - 0.5 * noise * noise)
+        extra = self.extra_irreducible(lab)
+        pm = lab.params.params_multiplier
+        loss = scaling.loss_at_flop(eff, self.law, pm, extra)
+        cap = self.capability_of(loss)
+        flop = training.training_flop(run.physical_flop, lab.utilization)
+        params, tokens = scaling.split_params_tokens(flop, self.law, pm)
+        parent = run.parent
+        method = "warm_start" if run.warm_start_kappa > 0 and parent is not None else "scratch"
+        observed = None
+        if parent is not None and parent.effective_flop > 0:
+            # What would compute alone have bought? Scale the parent's effective compute by the
+            # growth in physical compute, keeping its algorithms and its research wall.
+            ratio = run.physical_flop / max(parent.physical_flop, 1.0)
+            loss_compute_only = scaling.loss_at_flop(
+                parent.effective_flop * ratio, self.law, pm, self._wall_at(parent)
+            )
+            observed = progress.observed_compute_elasticity(parent.loss, loss_compute_only, loss)
+        model = TrainedModel(
+            model_id=self._new_model_id(lab),
+            lab=lab.name,
+            started=started,
+            completed=now,
+            params=params,
+            tokens=tokens,
+            physical_flop=run.physical_flop,
+            training_flop=flop,
+            effective_flop=eff,
+            cost_usd=run.monthly_cost_usd * (run.end_step - run.started_step) * self.step_months,
+            method=method,
+            parent=parent.model_id if (parent is not None and method == "warm_start") else None,
+            loss=loss,
+            capability=cap,
+            run_months=(run.end_step - run.started_step) * self.step_months,
+            observed_compute_elasticity=observed,
+            open_weights=lab.openness >= 1.0,
+        )
+        model.serving_cost_per_mtok_usd = self.serving_cost(params)
+        self._walls[model.model_id] = extra
+        self._register(lab, model)
+        if parent is not None and method == "warm_start":
+            self.lineage.add_edge(parent.model_id, model.model_id, method="warm_start")
+        lab.completed_runs += 1
+        if lab.frontier is None or cap >= lab.frontier.capability:
+            lab.frontier = model
+            lab.last_improvement_step = self.k
+            self._deploy(lab, model)
+        if observed is not None:
+            lag = math.ceil(self.world.public_results_lag_months / self.step_months)
+            for other in self.active:
+                self.pending_lessons.append(
+                    (self.k + (0 if other is lab else lag), other.name, observed)
+                )
+
+    def _wall_at(self, model: TrainedModel) -> float:
+        return self._walls.get(model.model_id, 0.0)
+
+    def _deploy(self, lab: Lab, teacher: TrainedModel) -> None:
+        """Put a product on the market: a distilled student, or the model itself."""
+        dd = self.mech.deployment_distillation
+        if not dd.enabled or teacher.method == "imitation":
+            teacher.deployed = True
+            lab.deployed = teacher
+            return
+        cost = dd.compute_fraction * teacher.cost_usd
+        lab.pay("other_spend_usd", cost)
+        params = teacher.params / dd.size_ratio
+        student = TrainedModel(
+            model_id=self._new_model_id(lab),
+            lab=lab.name,
+            started=teacher.completed,
+            completed=teacher.completed,
+            params=params,
+            tokens=teacher.tokens,
+            physical_flop=dd.compute_fraction * teacher.physical_flop,
+            training_flop=dd.compute_fraction * teacher.training_flop,
+            effective_flop=teacher.effective_flop,
+            cost_usd=cost,
+            method="distilled",
+            parent=teacher.model_id,
+            loss=teacher.loss,
+            capability=teacher.capability * (1.0 - dd.capability_penalty),
+            serving_cost_per_mtok_usd=self.serving_cost(params),
+            open_weights=teacher.open_weights,
+            deployed=True,
+        )
+        self._register(lab, student)
+        self.lineage.add_edge(teacher.model_id, student.model_id, method="distilled")
+        lab.deployed = student
+
+    def _finish_imitation(self, lab: Lab, run: Run, now: float) -> None:
+        target = run.target
+        im = self.mech.imitation
+        lift = (
+            self.mech.spillovers.open_weights_lift
+            if target.open_weights
+            else (1.0 - im.capability_penalty)
+        )
+        cap = target.capability * lift
+        if cap <= lab.deployed_capability:
+            return  # the rival moved on or we overtook it: nothing to ship
+        model = TrainedModel(
+            model_id=self._new_model_id(lab),
+            lab=lab.name,
+            started=self.year_at(run.started_step),
+            completed=now,
+            params=target.params,
+            tokens=target.tokens * im.compute_fraction,
+            physical_flop=run.physical_flop,
+            training_flop=training.training_flop(run.physical_flop, lab.utilization),
+            effective_flop=target.effective_flop * lift,
+            cost_usd=run.monthly_cost_usd * im.months,
+            method="imitation",
+            parent=target.model_id,
+            loss=target.loss,
+            capability=cap,
+            serving_cost_per_mtok_usd=self.serving_cost(target.params),
+            run_months=im.months,
+            open_weights=lab.openness >= 1.0,
+        )
+        self._walls[model.model_id] = self.extra_irreducible(lab)
+        self._register(lab, model)
+        self.lineage.add_edge(target.model_id, model.model_id, method="imitation")
+        lab.completed_runs += 1
+        if lab.frontier is None or cap > lab.frontier.capability:
+            lab.frontier = model
+            lab.last_improvement_step = self.k
+        model.deployed = True
+        lab.deployed = model
+
+    def _register(self, lab: Lab, model: TrainedModel) -> None:
+        self.models.append(model)
+        self.lineage.add_node(
+            model.model_id, lab=lab.name, method=model.method, completed=model.completed
+        )
+        if model.method != "distilled":
+            self.largest_training_flop = max(self.largest_training_flop, model.training_flop)
+            self.largest_physical_flop = max(self.largest_physical_flop, model.physical_flop)
+            self.largest_run_cost_usd = max(self.largest_run_cost_usd, model.cost_usd)
+        self.recorder.model_completed(model)
+
+    def serving_cost(self, params: float) -> float:
+        return training.serving_cost_per_mtok_usd(
+            params, self.flop_per_usd_serving, self.hw.serving_utilization
+        )
+
+    # -------------------------------------------------------------- market
+
+    def _clear_market(self) -> None:
+        labs = self.active
+        n = len(labs)
+        self.potential_spending_usd_per_year = 0.0
+        if n == 0:
+            return
+        cap = np.array([lab.deployed_capability for lab in labs])
+        params = np.array([lab.deployed.params if lab.deployed else 1.0 for lab in labs])
+        cost = training.serving_cost_per_mtok_usd(
+            params, self.flop_per_usd_serving, self.hw.serving_utilization
+        )
+        prev = np.array([lab.market_share for lab in labs])
+        m = self.market
+        lerner = mkt.lerner_index(prev, m.price_sensitivity, m.max_lerner)
+        lerner[np.array([lab.openness >= 1.0 for lab in labs])] = 0.0  # open weights price at cost
+        price = mkt.price_from_cost(cost, lerner)
+        target = mkt.logit_shares(cap, price, m.capability_preference, m.price_sensitivity)
+        if prev.sum() <= 0:
+            shares = target
+        else:
+            shares = mkt.inertial_shares(prev, target, m.inertia)
+        w = mkt.potential_spending_usd_per_year(
+            m.spending_start_usd_per_year,
+            m.spending_growth_per_year,
+            self.year_at(self.k) - self.t0,
+            cap.max(),
+            m.reference_capability,
+            m.capability_exponent,
+            m.max_spending_usd_per_year,
+        )
+        self.potential_spending_usd_per_year = w
+        spend = w * self.dt_years
+        for i, lab in enumerate(labs):
+            share = float(shares[i])
+            revenue = share * spend
+            serving = revenue * (1.0 - float(lerner[i]))
+            lab.market_share = share
+            lab.lerner = float(lerner[i])
+            lab.price_per_mtok_usd = float(price[i]) if cap[i] > 0 else math.nan
+            lab.receive("revenue_usd", revenue)
+            lab.pay("serving_spend_usd", serving)
+            lab.last_revenue_usd = revenue / self.step_months
+            lab.last_margin_usd = (revenue - serving) / self.step_months
+
+    # ------------------------------------------------------------- finance
+
+    def _finance(self) -> None:
+        for lab in list(self.active):
+            led = lab.ledger
+            burn = (
+                led.compute_spend_usd
+                + led.staff_spend_usd
+                + led.serving_spend_usd
+                - led.revenue_usd
+                - led.parent_funding_usd
+            ) / self.step_months
+            lab.raise_if_needed(burn)
+            self._check_wake_up(lab)
+        for lab in list(self.active):
+            if lab.cash_usd < 0 and self.mech.exit.enabled:
+                self._fail(lab)
+
+    def _check_wake_up(self, lab: Lab) -> None:
+        thr = lab.params.wake_up_lead_threshold
+        if thr is None or lab.woke_up or lab.funding != "parent":
+            return
+        rival = self.best_rival_capability(lab)
+        if rival > 0 and (rival - lab.capability) / rival >= thr:
+            lab.woke_up = True
+            lab.parent_budget_usd_per_year *= lab.params.wake_up_multiplier
+            self.events_log.append(
+                dict(step=self.k, type="wake_up", lab=lab.name, detail="rival lead")
+            )
+
+    def _fail(self, lab: Lab) -> None:
+        acq = self.mech.acquisition
+        if acq.enabled:
+            buyers = [o for o in self.active if o is not lab and o.cash_usd + lab.cash_usd > 0]
+            buyers.sort(key=lambda o: (-o.cash_usd, o.unique_id))
+            for buyer in buyers:
+                shares = {o.name: o.market_share for o in self.active}
+                shares[buyer.name] += shares.pop(lab.name)
+                if conc.hhi(shares.values()) <= acq.antitrust_max_hhi:
+                    self.merge(buyer, lab, kind="acquisition")
+                    return
+        self._exit(lab, "bankrupt")
+
+    def _exit(self, lab: Lab, reason: str) -> None:
+        lab.active = False
+        lab.exit_reason = reason
+        lab.run = None
+        lab.market_share = 0.0
+        self.active.remove(lab)
+        self._left_this_step.append(lab)
+        self._adjacency = None
+        self.events_log.append(dict(step=self.k, type="exit", lab=lab.name, detail=reason))
+        total = sum(o.market_share for o in self.active)
+        if total > 0:
+            for o in self.active:
+                o.market_share /= total
+
+    def merge(
+        self, survivor: Lab, absorbed: Lab, kind: str = "merger", new_name: str | None = None
+    ) -> None:
+        """``survivor`` takes ``absorbed``'s cash, engineers, models, customers and know-how."""
+        cash = absorbed.cash_usd
+        absorbed.pay("transfer_out_usd", cash)
+        survivor.receive("transfer_in_usd", cash)
+        survivor.engineers += absorbed.engineers
+        absorbed.engineers = 0.0
+        survivor.ln_a = max(survivor.ln_a, absorbed.ln_a)
+        survivor.utilization = max(survivor.utilization, absorbed.utilization)
+        survivor.research_engineer_years += absorbed.research_engineer_years
+        survivor.completed_runs += absorbed.completed_runs
+        survivor.parent_budget_usd_per_year += absorbed.parent_budget_usd_per_year
+        survivor.market_share += absorbed.market_share
+        absorbed.market_share = 0.0
+        for attr in ("frontier", "deployed"):
+            theirs = getattr(absorbed, attr)
+            if theirs is not None and (
+                getattr(survivor, attr) is None
+                or theirs.capability > getattr(survivor, attr).capability
+            ):
+                setattr(survivor, attr, theirs)
+        if new_name and new_name != survivor.name:
+            self.labs_by_name.pop(survivor.name, None)
+            survivor.name = new_name
+            self.labs_by_name[new_name] = survivor
+        absorbed.active = False
+        absorbed.exit_reason = f"{kind} into {survivor.name}"
+        absorbed.run = None
+        self.active.remove(absorbed)
+        self._left_this_step.append(absorbed)
+        self._adjacency = None
+        self.events_log.append(
+            dict(step=self.k, type=kind, lab=absorbed.name, detail=survivor.name)
+        )
+
+    # ---------------------------------------------------- entry and events
+
+    def _add_lab(self, params: LabParams) -> Lab:
+        lab = Lab(self, params, self.k)
+        self.labs_by_name[lab.name] = lab
+        self.active.append(lab)
+        self.network.add_node(lab.name)
+        for other in self.network.nodes:
+            if other == lab.name:
+                continue
+            if (
+                self.world.network == "complete"
+                or self.rng.random() < self.world.network_edge_probability
+            ):
+                self.network.add_edge(lab.name, other)
+        self._adjacency = None
+        if self.k > 0:
+            self.events_log.append(
+                dict(step=self.k, type="entry", lab=lab.name, detail=lab.archetype)
+            )
+        return lab
+
+    def _enter_scheduled(self, step: int) -> None:
+        for params in self._pending_entries.pop(step, []):
+            self._add_lab(params)
+
+    def _random_entry(self) -> None:
+        en = self.mech.entry
+        if not en.enabled or en.rate_per_year <= 0:
+            return
+        for _ in range(int(self.rng.poisson(en.rate_per_year * self.dt_years))):
+            funding = float(
+                en.funding_median_usd * math.exp(en.funding_sigma * self.rng.standard_normal())
+            )
+            names = sorted(en.archetype_weights)
+            weights = np.array([en.archetype_weights[n] for n in names], dtype=float)
+            archetype = names[int(self.rng.choice(len(names), p=weights / weights.sum()))]
+            self.entrants += 1
+            self.recorder.potential_entrants += 1
+            if self._entry_affordable(funding):
+                self._add_lab(
+                    LabParams(
+                        name=f"entrant-{self.entrants}",
+                        archetype=archetype,
+                        cash_usd=funding,
+                        engineers=max(10.0, 0.15 * funding / self.salary_usd_per_year),
+                        algorithmic_efficiency=self.public_algorithmic_efficiency(),
+                    )
+                )
+
+    def public_algorithmic_efficiency(self) -> float:
+        """What a newcomer can use: the best A, discounted by how open its owner is."""
+        if not self.active:
+            return 1.0
+        return math.exp(max(lab.openness * lab.ln_a for lab in self.active))
+
+    def _entry_affordable(self, funding_usd: float) -> bool:
+        """Can an entrant afford a first model within max_capability_gap of the frontier?"""
+        frontier = max((lab.capability for lab in self.active), default=0.0)
+        if frontier <= 0:
+            return True
+        target = frontier * (1.0 - self.mech.entry.max_capability_gap)
+        open_best = max(
+            (
+                lab.deployed.capability * self.mech.spillovers.open_weights_lift
+                for lab in self.active
+                if lab.deployed and lab.deployed.open_weights
+            ),
+            default=0.0,
+        )
+        if open_best >= target and self.mech.spillovers.enabled:
+            return True
+        eff = scaling.effective_flop_for_capability(
+            target, self.law, self.r_mid, self.world.capability_steepness
+        )
+        lc = self.mech.learning_curve
+        discount = lc.reproduction_cost_fraction if lc.enabled else 1.0
+        physical = eff * discount / (self.public_algorithmic_efficiency() * 0.3)
+        if physical > self.max_physical_flop(0.3):
+            return False
+        return physical / self.flop_per_usd_training <= ARCHETYPE_RUN_SHARE * funding_usd
+
+    def _apply_events(self) -> None:
+        for event in self._events_by_step.pop(self.k, []):
+            if event.type == "merger":
+                a, b = (self.labs_by_name.get(n) for n in event.labs)
+                if a and b and a.active and b.active:
+                    self.merge(a, b, kind="merger", new_name=event.into)
+            elif event.type == "wake_up":
+                lab = self.labs_by_name.get(event.lab)
+                if lab and lab.active:
+                    lab.parent_budget_usd_per_year *= event.multiplier
+                    lab.woke_up = True
+                    self.events_log.append(
+                        dict(step=self.k, type="wake_up", lab=lab.name, detail="scheduled")
+                    )
+            else:
+                self.events_log.append(dict(step=self.k, type=event.type, lab="", detail=""))
+
+    # -------------------------------------------------- knowledge and beliefs
+
+    def _spillovers(self) -> None:
+        sp = self.mech.spillovers
+        labs = self.active
+        if not sp.enabled or len(labs) < 2:
+            return
+        if self._adjacency is None:
+            names = [lab.name for lab in labs]
+            self._adjacency = nx.to_numpy_array(self.network, nodelist=names) if names else None
+        ln_a = np.array([lab.ln_a for lab in labs])
+        gain = progress.spillover_log_gain(
+            ln_a,
+            np.array([lab.openness for lab in labs]),
+            np.array([lab.engineers for lab in labs]),
+            self._adjacency,
+            sp.rate_per_year,
+            sp.absorptive_half_engineers,
+            self.dt_years,
+        )
+        for lab, g in zip(labs, gain, strict=True):
+            lab.ln_a += float(g)
+        if self.ideas_weight > 0:
+            # Open research counts toward everyone's stock of ideas, discounted by openness.
+            open_years = sum(lab.openness * lab.engineers for lab in labs) * self.dt_years
+            for lab in labs:
+                lab.research_engineer_years += (
+                    sp.rate_per_year
+                    * (open_years - lab.openness * lab.engineers * self.dt_years)
+                    * 0.5
+                )
+
+    def _learn(self) -> None:
+        if not self.pending_lessons:
+            return
+        due = [x for x in self.pending_lessons if x[0] <= self.k]
+        self.pending_lessons = [x for x in self.pending_lessons if x[0] > self.k]
+        for _, name, observed in due:
+            lab = self.labs_by_name.get(name)
+            if lab is not None and lab.active:
+                lab.learn_from(observed)
+
+    def _update_supply(self) -> None:
+        cs = self.mech.compute_supply
+        if not cs.enabled:
+            self.compute_price_multiplier = 1.0
+            return
+        demand = sum(lab.compute_flop_this_step for lab in self.active) / (
+            self.step_months * hw.SECONDS_PER_MONTH
+        )
+        supply = cs.usable_share * self.world_compute_flop_per_s_path[min(self.k, self.n_steps)]
+        self.compute_price_multiplier = hw.supply_price_multiplier(
+            demand * self.compute_price_multiplier, supply, cs.price_elasticity
+        )
+
+    # --------------------------------------------------------------- metrics
+
+    def lead_months(self, leader_cap: float, runner_up_cap: float) -> float:
+        """How long ago the frontier first reached the runner-up's capability (months)."""
+        hist = self.frontier_history
+        if runner_up_cap <= 0 or not hist:
+            return math.nan
+        i = bisect.bisect_left(hist, runner_up_cap)
+        if i >= len(hist):
+            return 0.0
+        return (len(hist) - 1 - i) * self.step_months
+
+    def date_at(self, step: int) -> str:
+        return format_year_month(self.year_at(step))
+
+    def date_of(self, year: float) -> str:
+        return format_year_month(year)
+
+    def recorded_labs(self) -> list[Lab]:
+        """Active labs, and those that left during this step (their last row)."""
+        gone = [lab for lab in self._left_this_step]
+        self._left_this_step = []
+        return self.active + gone
+
+
+# An entrant commits at most this share of its funding to its first model.
+ARCHETYPE_RUN_SHARE = 0.5

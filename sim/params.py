@@ -1,0 +1,751 @@
+"""Typed, immutable scenario parameters: the one place where every default lives.
+
+Each field documents its unit and, where one exists, the public figure it comes from
+(see ``docs/model.md`` and ``../shared/CALIBRATION.md``). Scenario files are validated
+against these classes at the edge (``sim.scenario``); everything deeper receives these
+frozen objects, never raw dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_YM = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_year_month(value: str) -> float:
+    """``"2023-04"`` -> 2023.25 (time in years, months as twelfths)."""
+    m = _YM.match(value)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"{value!r} is not a date of the form YYYY-MM")
+    return int(m.group(1)) + (int(m.group(2)) - 1) / 12.0
+
+
+def format_year_month(year: float) -> str:
+    """2023.25 -> ``"2023-04"`` (rounded to the nearest month)."""
+    months = round(year * 12)
+    return f"{months // 12:04d}-{months % 12 + 1:02d}"
+
+
+def _coerce_year_month(value: Any) -> Any:
+    # YAML turns 2023-04-01 into a date; accept it and keep the month.
+    if isinstance(value, _dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, str):
+        parse_year_month(value)
+    return value
+
+
+class Frozen(BaseModel):
+    """Base for all parameter objects: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+YearMonth = Annotated[str, Field(description="a month, YYYY-MM")]
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Probability = Fraction
+
+
+# --------------------------------------------------------------------------- world
+
+
+class WorldParams(Frozen):
+    """True production of capability (MODEL.md, "The world")."""
+
+    scaling_law: Literal["epoch_refit", "hoffmann2022"] = Field(
+        "epoch_refit",
+        description="Chinchilla constants: Besiroglu et al. 2024 refit (arXiv 2404.10102) "
+        "or the original Hoffmann et al. 2022.",
+    )
+    progress_regime: Literal["scaling", "ideas", "mixed"] = Field(
+        "scaling",
+        description="'scaling': the Chinchilla law holds and compute is king; 'ideas': the "
+        "irreducible loss only falls with accumulated research (engineer-years); "
+        "'mixed': a weighted blend set by ideas_weight.",
+    )
+    ideas_weight: Fraction = Field(
+        0.5, description="Weight of the ideas wall in the 'mixed' regime (0 = scaling, 1 = ideas)."
+    )
+    ideas_wall_loss: Positive = Field(
+        0.15,
+        description="Extra irreducible loss (nats/token) in the ideas regime before any research; "
+        "a compute-only lab stalls at capability(E + this).",
+    )
+    ideas_reference_engineer_years: Positive = Field(
+        1000.0, description="Research stock (engineer-years) that halves the ideas wall."
+    )
+    ideas_exponent: Positive = Field(
+        1.0, description="Wall = ideas_wall_loss * (1 + R/R_ref)^-exponent."
+    )
+    capability_midpoint_effective_flop: Positive = Field(
+        1e30,
+        description="Effective training compute (2020-algorithm FLOP, compute-optimal) at which a "
+        "model can do half of economically valuable tasks. A modelling assumption, anchored so "
+        "that GPT-3 (3.14e23 FLOP) scores about 1%.",
+    )
+    capability_steepness: Positive = Field(
+        1.7,
+        description="Exponent k in capability = 1 / (1 + (r / r_mid)^k), r the reducible loss. "
+        "1.7 puts GPT-3 near 1% of tasks given the midpoint above.",
+    )
+    run_outcome_noise_sigma: NonNegative = Field(
+        0.25,
+        description="Log-normal noise (sigma of ln effective compute) on what a run delivers: "
+        "training runs are risky bets.",
+    )
+    research_noise_sigma: NonNegative = Field(
+        0.1, description="Yearly log-normal noise on algorithmic progress (sigma of ln A per year)."
+    )
+    network: Literal["complete", "random"] = Field(
+        "complete", description="Graph of knowledge spillovers between labs."
+    )
+    network_edge_probability: Probability = Field(
+        0.5, description="Edge probability when network is 'random' (Erdos-Renyi)."
+    )
+    public_results_lag_months: Annotated[int, Field(ge=0, le=60)] = Field(
+        3, description="Months before a rival's completed model is known to other labs."
+    )
+
+
+# ------------------------------------------------------------------------ hardware
+
+
+class HardwareRegime(Frozen):
+    """From ``start`` on, price-performance improves at these doubling times."""
+
+    start: YearMonth
+    doubling_time_years: Positive = Field(description="Accelerators' FLOP/USD doubling time.")
+    memory_doubling_time_years: Positive | None = None
+    cpu_doubling_time_years: Positive | None = None
+
+    _check_start = field_validator("start", mode="before")(_coerce_year_month)
+
+
+class CostShares(Frozen):
+    """Share of a workload's hardware cost per hardware type (sums to 1)."""
+
+    accelerator: Fraction
+    memory: Fraction
+    cpu: Fraction
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> CostShares:
+        total = self.accelerator + self.memory + self.cpu
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"cost shares must sum to 1, got {total:g}")
+        return self
+
+
+class HardwareParams(Frozen):
+    """Price-performance, hardware types, parallelism and supply (MODEL.md, "Hardware")."""
+
+    flop_per_usd_start: Positive = Field(
+        2.5e17,
+        description="Peak 16-bit FLOP per USD of cloud accelerator time at the start. 2020: a V100 "
+        "(125 TFLOP/s tensor peak) at about $1.5/hour (Lambda Labs' GPT-3 estimate) gives 3e17.",
+    )
+    doubling_time_years: Positive = Field(
+        2.07,
+        description="Accelerator FLOP/USD doubling time: 2.07 years for ML GPUs "
+        "(Hobbhahn & Besiroglu, Epoch 2022; 2.46 for all GPUs).",
+    )
+    memory_doubling_time_years: Positive = Field(
+        4.0, description="Memory capacity/bandwidth per USD doubling time (Epoch 2023: ~4 years)."
+    )
+    cpu_doubling_time_years: Positive = Field(
+        2.95,
+        description="General-purpose compute doubling time; Epoch's top-GPU figure (2.95 years) "
+        "stands in for the slower, non-specialised part of a system.",
+    )
+    regimes: tuple[HardwareRegime, ...] = Field(
+        (), description="Later regimes, e.g. a slowdown from 2030; ordered by start."
+    )
+    training_cost_shares: CostShares = Field(
+        CostShares(accelerator=0.8, memory=0.15, cpu=0.05),
+        description="Training is compute-bound: mostly accelerator cost.",
+    )
+    serving_cost_shares: CostShares = Field(
+        CostShares(accelerator=0.55, memory=0.4, cpu=0.05),
+        description="Serving is memory-bandwidth-bound: a larger memory share.",
+    )
+    serving_utilization: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.3, description="Share of peak FLOP/s realised when serving tokens."
+    )
+    largest_cluster_flop_per_s_start: Positive = Field(
+        1.25e18,
+        description="Peak FLOP/s of the largest usable training cluster at the start: "
+        "~10,000 V100s in 2020 (the GPT-3 cluster).",
+    )
+    largest_cluster_growth_per_year: Annotated[float, Field(ge=1)] = Field(
+        2.5,
+        description="Growth of the largest cluster's performance: 2.5x/yr (chips 1.6x, per-chip "
+        "1.6x; Pilz et al., Epoch 2025).",
+    )
+    max_run_months: Annotated[int, Field(ge=1, le=60)] = Field(
+        12, description="Longest useful training run; with the cluster it bounds run size."
+    )
+    world_compute_flop_per_s_start: Positive = Field(
+        1.5e20,
+        description="Installed AI accelerator compute at the start (peak FLOP/s). Epoch (2025): "
+        "NVIDIA's installed base grows 2.3x/yr to ~4e21 in 2024, so ~1.5e20 in 2020.",
+    )
+    world_compute_growth_per_year: Annotated[float, Field(ge=1)] = Field(
+        2.3, description="Growth of installed AI compute, 2.3x/yr (Epoch 2025)."
+    )
+
+    @model_validator(mode="after")
+    def _regimes_ordered(self) -> HardwareParams:
+        starts = [parse_year_month(r.start) for r in self.regimes]
+        if starts != sorted(starts):
+            raise ValueError("regimes must be ordered by start date")
+        return self
+
+
+# -------------------------------------------------------------------------- market
+
+
+class MarketParams(Frozen):
+    """Demand, logit shares with inertia, and pricing (MODEL.md, "Market")."""
+
+    spending_start_usd_per_year: Positive = Field(
+        1.5e8,
+        description="Potential spending on AI model services at the start, at reference capability.",
+    )
+    spending_growth_per_year: float = Field(
+        0.05,
+        ge=-0.5,
+        le=2,
+        description="Growth of potential spending at fixed capability (adoption, GDP).",
+    )
+    capability_exponent: NonNegative = Field(
+        1.45,
+        description="Elasticity of potential spending to the best capability on offer; calibrated "
+        "so that the market reaches a few $B by 2023 and tens of $B by 2025.",
+    )
+    reference_capability: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.01, description="Capability at which spending equals spending_start (about GPT-3)."
+    )
+    max_spending_usd_per_year: Positive = Field(
+        5e13, description="Cap on potential spending: about half of world GDP (~$100T, World Bank)."
+    )
+    capability_preference: NonNegative = Field(
+        4.0, description="Logit weight on ln(capability): a model 2x as capable gets 2^4 the odds."
+    )
+    price_sensitivity: Positive = Field(
+        3.0,
+        description="Logit weight on ln(price). With logit demand a firm's price elasticity is "
+        "beta*(1-share), so the Lerner index is 1/(beta*(1-share)).",
+    )
+    max_lerner: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.9, description="Cap on (price - cost)/price: the monopoly markup (10x cost)."
+    )
+    inertia: Fraction = Field(
+        0.9,
+        description="Share of last month's market share that stays put (switching costs, network "
+        "effects); the rest moves to the logit shares.",
+    )
+
+
+class TalentParams(Frozen):
+    """Engineers and their wages (MODEL.md, "Budget")."""
+
+    salary_usd_per_year: Positive = Field(
+        4e5, description="Fully loaded cost of a frontier ML engineer at the start (2020: ~$400k)."
+    )
+    salary_growth_per_year: float = Field(0.04, ge=-0.5, le=1, description="Trend wage growth.")
+    pool_engineers: Positive = Field(
+        4000.0, description="Engineers able to work at a frontier lab at the start."
+    )
+    pool_growth_per_year: float = Field(0.15, ge=-0.5, le=2, description="Growth of that pool.")
+    salary_demand_elasticity: NonNegative = Field(
+        0.6, description="Salaries scale with (labs' headcount / pool)^elasticity above 50% use."
+    )
+    max_hiring_per_month: Fraction = Field(
+        0.05, description="Largest monthly headcount growth of a lab (share of its staff)."
+    )
+    min_hires_per_month: NonNegative = Field(
+        5.0, description="A lab can always hire this many a month if it can pay them."
+    )
+
+
+class FundingParams(Frozen):
+    """Investor rounds and parent budgets (MODEL.md, "Funding")."""
+
+    valuation_revenue_multiple: NonNegative = Field(
+        25.0, description="Valuation per dollar of annual revenue (AI lab rounds 2023-25: 20-40x)."
+    )
+    valuation_per_capability_usd: NonNegative = Field(
+        3e11, description="Valuation per unit of capability (a lab at 10% of tasks: $30B)."
+    )
+    valuation_lead_bonus: NonNegative = Field(
+        1.0,
+        description="Valuation multiplier 1 + bonus * (own capability lead over the field, 0-1).",
+    )
+    round_dilution: Annotated[float, Field(gt=0, lt=1)] = Field(
+        0.2, description="Share of the company sold in one round."
+    )
+    runway_trigger_months: Positive = Field(12.0, description="Raise when runway falls below this.")
+    stall_months: Annotated[int, Field(ge=1)] = Field(
+        30,
+        description="Investors stop funding a lab whose capability has not improved for this long.",
+    )
+    min_months_between_rounds: Annotated[int, Field(ge=0)] = Field(6)
+
+
+# ------------------------------------------------------------------ archetypes
+
+Archetype = Literal[
+    "scaling_maximalist", "brain_modules", "pragmatist", "fast_follower", "open_weights"
+]
+FundingSource = Literal["parent", "investors", "revenue"]
+
+# Defaults per archetype (MODEL.md, "Archetypes"). A lab in a scenario overrides any field.
+ARCHETYPES: dict[str, dict[str, Any]] = {
+    "scaling_maximalist": dict(
+        funding="investors",
+        belief_compute_elasticity=0.8,
+        conviction=0.9,
+        openness=0.3,
+        spend_horizon_months=24.0,
+        run_months=4,
+        final_run_compute_share=0.3,
+        max_run_cash_share=0.6,
+        params_multiplier=1.0,
+        imitates=False,
+        revenue_budget_multiple=0.0,
+    ),
+    "brain_modules": dict(
+        funding="parent",
+        belief_compute_elasticity=0.35,
+        conviction=0.6,
+        openness=0.5,
+        spend_horizon_months=48.0,
+        run_months=6,
+        final_run_compute_share=0.2,
+        max_run_cash_share=0.25,
+        params_multiplier=1.0,
+        imitates=False,
+        revenue_budget_multiple=0.0,
+    ),
+    "pragmatist": dict(
+        funding="parent",
+        belief_compute_elasticity=0.5,
+        conviction=0.5,
+        openness=0.5,
+        spend_horizon_months=36.0,
+        run_months=3,
+        final_run_compute_share=0.2,
+        max_run_cash_share=0.3,
+        params_multiplier=1.0,
+        imitates=False,
+        revenue_budget_multiple=1.0,
+    ),
+    "fast_follower": dict(
+        funding="investors",
+        belief_compute_elasticity=0.6,
+        conviction=0.3,
+        openness=0.3,
+        spend_horizon_months=24.0,
+        run_months=3,
+        final_run_compute_share=0.3,
+        max_run_cash_share=0.4,
+        params_multiplier=1.0,
+        imitates=True,
+        revenue_budget_multiple=0.0,
+    ),
+    "open_weights": dict(
+        funding="investors",
+        belief_compute_elasticity=0.6,
+        conviction=0.5,
+        openness=1.0,
+        spend_horizon_months=24.0,
+        run_months=4,
+        final_run_compute_share=0.3,
+        max_run_cash_share=0.4,
+        params_multiplier=1.0,
+        imitates=True,
+        revenue_budget_multiple=0.0,
+    ),
+}
+
+
+# ---------------------------------------------------------------------- mechanisms
+
+
+class Switch(Frozen):
+    enabled: bool = True
+
+
+class AlgorithmicProgress(Switch):
+    """A grows at g0 * (engineers / E_ref)^lambda per year (Ho et al. 2024)."""
+
+    growth_per_year: Positive = Field(
+        math.log(2.8),
+        description="g0 in ln(A)/year at reference_engineers: ln 2.8 (LLM compute for fixed "
+        "performance halves every ~8 months, Ho et al. 2024, arXiv 2403.05812).",
+    )
+    reference_engineers: Positive = Field(
+        300.0, description="Research headcount of a 2020-24 frontier lab (E_ref)."
+    )
+    engineer_exponent: Fraction = Field(
+        0.5, description="lambda: diminishing returns to researchers (stepping on toes)."
+    )
+
+
+class Utilization(Switch):
+    """Model FLOP utilization rises with engineering and experience (DAWNBench 2018)."""
+
+    ceiling: Annotated[float, Field(gt=0, le=1)] = Field(0.6)
+    rate_per_year: NonNegative = Field(
+        0.3, description="Share of the gap to the ceiling closed per year at reference engineers."
+    )
+    experience_boost: NonNegative = Field(
+        0.02, description="Share of the gap closed by each completed run."
+    )
+
+
+class Spillovers(Switch):
+    """Knowledge flows over the lab network, weighted by openness and absorptive capacity."""
+
+    rate_per_year: NonNegative = Field(
+        0.6, description="Share of the ln A gap to the best open neighbour closed per year."
+    )
+    absorptive_half_engineers: Positive = Field(
+        100.0, description="Engineers at which a lab absorbs half of what it could."
+    )
+    open_weights_lift: Fraction = Field(
+        0.9, description="Share of the best open-weights capability a follower can start from."
+    )
+
+
+class BeliefLearning(Switch):
+    """a <- a + (1 - conviction) * (a_observed - a) after each model seen."""
+
+
+class ParallelismLimit(Switch):
+    """No run larger than the largest cluster can deliver in max_run_months."""
+
+
+class ComputeSupply(Switch):
+    """Prices rise when labs want more compute than the world stock offers."""
+
+    enabled: bool = False
+    usable_share: Fraction = Field(
+        0.3, description="Share of the world's AI compute that frontier labs can rent."
+    )
+    price_elasticity: NonNegative = Field(
+        1.0,
+        description="Price multiplier = (demand / supply)^elasticity when demand exceeds supply.",
+    )
+
+
+class SalaryDynamics(Switch):
+    """Salaries rise with demand for talent."""
+
+
+class InvestorFunding(Switch):
+    """Labs funded by investors raise rounds; switch off to starve them."""
+
+
+class Exit(Switch):
+    """A lab that cannot pay its bills and cannot raise leaves."""
+
+
+class WarmStart(Switch):
+    """Model surgery (net2net): a grown run is credited kappa * C_eff(parent)."""
+
+    kappa: Fraction = Field(0.3, description="Share of the parent's effective compute credited.")
+
+
+class ReverseDistillation(Switch):
+    """A smaller model's logits speed the early part of a larger run."""
+
+    saving_fraction: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.1, description="Share of the run's physical compute saved."
+    )
+
+
+class DeploymentDistillation(Switch):
+    """The product is a student r times smaller, distilled from the frontier model."""
+
+    size_ratio: Annotated[float, Field(ge=1)] = Field(
+        10.0, description="r: teacher/student params."
+    )
+    compute_fraction: Fraction = Field(
+        0.03, description="Student's cost as a share of the teacher's training cost."
+    )
+    capability_penalty: Fraction = Field(
+        0.1, description="Share of the teacher's capability lost by the student."
+    )
+
+
+class Imitation(Switch):
+    """Cross-lab distillation: reach a rival's deployed capability for a fraction of its compute."""
+
+    enabled: bool = False
+    compute_fraction: Fraction = Field(
+        0.1, description="Cost as a share of the rival's training cost at today's prices."
+    )
+    capability_penalty: Fraction = Field(
+        0.15, description="Share of the rival's deployed capability not reached."
+    )
+    months: Annotated[int, Field(ge=1, le=24)] = Field(3)
+
+
+class LearningCurve(Switch):
+    """Reproducing shown capability is cheaper; experience lowers cost (Berner et al. 2019)."""
+
+    reproduction_cost_fraction: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.2, description="Cost of reproducing a capability already shown (OpenAI Five rerun: ~1/5)."
+    )
+    progress_ratio: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.9, description="Cost multiplier per doubling of a lab's completed runs."
+    )
+
+
+class Entry(Switch):
+    """Potential entrants arrive at a Poisson rate with a funding draw."""
+
+    enabled: bool = False
+    rate_per_year: NonNegative = Field(1.0, description="Poisson rate of potential entrants.")
+    funding_median_usd: Positive = Field(1e9, description="Median funding of an entrant.")
+    funding_sigma: NonNegative = Field(1.0, description="Log-normal sigma of entrant funding.")
+    max_capability_gap: Fraction = Field(
+        0.3,
+        description="Enter only if a first model within this share of the frontier is affordable.",
+    )
+    archetype_weights: dict[str, NonNegative] = Field(
+        default_factory=lambda: {
+            "fast_follower": 0.5,
+            "open_weights": 0.3,
+            "scaling_maximalist": 0.2,
+        }
+    )
+
+    @field_validator("archetype_weights")
+    @classmethod
+    def _known(cls, v: dict[str, float]) -> dict[str, float]:
+        for name in v:
+            if name not in ARCHETYPES:
+                raise ValueError(f"unknown archetype {name!r}; choose from {sorted(ARCHETYPES)}")
+        if v and sum(v.values()) <= 0:
+            raise ValueError("archetype weights must not all be zero")
+        return v
+
+
+class Acquisition(Switch):
+    """A failing lab may be bought by a richer one where antitrust allows."""
+
+    antitrust_max_hhi: Annotated[float, Field(ge=0, le=10000)] = Field(
+        2500.0,
+        description="Block an acquisition that would lift HHI above this (2023 US Merger "
+        "Guidelines: 1,800 'highly concentrated'); 10,000 allows all.",
+    )
+
+
+class Mechanisms(Frozen):
+    """Every mechanism of MODEL.md, each with its switch and its strength."""
+
+    algorithmic_progress: AlgorithmicProgress = AlgorithmicProgress()
+    utilization: Utilization = Utilization()
+    spillovers: Spillovers = Spillovers()
+    belief_learning: BeliefLearning = BeliefLearning()
+    parallelism_limit: ParallelismLimit = ParallelismLimit()
+    compute_supply: ComputeSupply = ComputeSupply()
+    salary_dynamics: SalaryDynamics = SalaryDynamics()
+    investor_funding: InvestorFunding = InvestorFunding()
+    exit: Exit = Exit()
+    warm_start: WarmStart = WarmStart()
+    reverse_distillation: ReverseDistillation = ReverseDistillation()
+    deployment_distillation: DeploymentDistillation = DeploymentDistillation()
+    imitation: Imitation = Imitation()
+    learning_curve: LearningCurve = LearningCurve()
+    entry: Entry = Entry()
+    acquisition: Acquisition = Acquisition()
+
+
+# ---------------------------------------------------------------------------- labs
+
+
+class LabParams(Frozen):
+    """One lab. Missing fields take the archetype's defaults (``ARCHETYPES``)."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    archetype: Archetype
+    enter: YearMonth | None = Field(
+        None, description="Month the lab enters (default: the scenario's start)."
+    )
+    funding: FundingSource
+    cash_usd: NonNegative = Field(5e8, description="Cash at entry.")
+    engineers: Positive = Field(150.0, description="Research and engineering headcount at entry.")
+    parent_budget_usd_per_year: NonNegative = Field(
+        0.0, description="Yearly transfer from a parent company (funding 'parent')."
+    )
+    parent_budget_growth_per_year: float = Field(0.15, ge=-0.5, le=3)
+    wake_up_lead_threshold: Fraction | None = Field(
+        None,
+        description="Parent multiplies its budget once a rival's capability lead (share of the "
+        "rival's capability) exceeds this; None never wakes up.",
+    )
+    wake_up_multiplier: Annotated[float, Field(ge=1)] = 3.0
+    belief_compute_elasticity: Annotated[float, Field(ge=0.01, le=0.99)] = Field(
+        description="a: believed elasticity of capability to compute; engineers get b = 1 - a. "
+        "The lab spends the share a/(a+b) of its budget on compute."
+    )
+    conviction: Fraction = Field(description="Weight on its own prior when it sees new results.")
+    openness: Fraction = Field(description="0 closed ... 1 open weights.")
+    algorithmic_efficiency: Positive = Field(
+        1.0, description="A at entry (1 = 2020 state of the art)."
+    )
+    utilization: Annotated[float, Field(ge=0.05, le=1)] = Field(
+        0.3, description="Model FLOP utilization at entry (GPT-3 era: 0.2-0.35)."
+    )
+    spend_horizon_months: Positive = Field(description="Cash is spent down over this horizon.")
+    run_months: Annotated[int, Field(ge=1, le=60)] = Field(description="Planned duration of a run.")
+    final_run_compute_share: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="Share of compute spend that goes into final training runs "
+        "(Epoch 2025: 10-30%; the rest is experiments)."
+    )
+    max_run_cash_share: Annotated[float, Field(gt=0, le=1)] = Field(
+        description="Largest share of cash plus expected income one run may commit."
+    )
+    params_multiplier: Positive = Field(
+        description="Parameters relative to compute-optimal (a believer in bigger models > 1)."
+    )
+    imitates: bool = Field(description="Distils from rivals' models when the scenario allows it.")
+    revenue_budget_multiple: NonNegative = Field(
+        description="Extra monthly budget per dollar of revenue (a pragmatist spends with revenue)."
+    )
+    remove: bool = Field(False, description="In a file with base:, drop this lab.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_archetype(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("archetype") in ARCHETYPES:
+            return {**ARCHETYPES[data["archetype"]], **data}
+        return data
+
+    _check_enter = field_validator("enter", mode="before")(_coerce_year_month)
+
+
+# -------------------------------------------------------------------------- events
+
+
+class _Event(Frozen):
+    date: YearMonth
+
+    _check_date = field_validator("date", mode="before")(_coerce_year_month)
+
+
+class MergerEvent(_Event):
+    """Two labs combine (e.g. Google Brain and DeepMind, 2023-04)."""
+
+    type: Literal["merger"]
+    labs: tuple[str, str]
+    into: str | None = Field(None, description="Name of the merged lab (default: the first).")
+
+
+class HardwareShockEvent(_Event):
+    """Price-performance times a multiplier (export controls < 1, a breakthrough > 1)."""
+
+    type: Literal["hardware_shock"]
+    multiplier: Positive
+    duration_months: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="None: permanent."
+    )
+
+
+class FundingShockEvent(_Event):
+    """Investor valuations and parent budgets times a multiplier."""
+
+    type: Literal["funding_shock"]
+    multiplier: NonNegative
+    duration_months: Annotated[int, Field(ge=1)] | None = None
+    labs: tuple[str, ...] | None = Field(None, description="None: every lab.")
+
+
+class ComputeCapEvent(_Event):
+    """No training run above max_training_flop (physical FLOP executed) from the date."""
+
+    type: Literal["compute_cap"]
+    max_training_flop: Positive
+    until: YearMonth | None = None
+
+
+class WakeUpEvent(_Event):
+    """A parent multiplies its lab's budget."""
+
+    type: Literal["wake_up"]
+    lab: str
+    multiplier: Annotated[float, Field(ge=0)]
+
+
+Event = Annotated[
+    MergerEvent | HardwareShockEvent | FundingShockEvent | ComputeCapEvent | WakeUpEvent,
+    Field(discriminator="type"),
+]
+
+
+# ------------------------------------------------------------------------ scenario
+
+
+class Scenario(Frozen):
+    """A whole scenario file, validated."""
+
+    name: str = "unnamed"
+    description: str = ""
+    start: YearMonth = "2020-01"
+    end: YearMonth = "2040-01"
+    step_months: Annotated[int, Field(ge=1, le=12)] = 1
+    seed: Annotated[int, Field(ge=0)] = 0
+    world: WorldParams = WorldParams()
+    hardware: HardwareParams = HardwareParams()
+    market: MarketParams = MarketParams()
+    talent: TalentParams = TalentParams()
+    funding: FundingParams = FundingParams()
+    mechanisms: Mechanisms = Mechanisms()
+    labs: tuple[LabParams, ...] = Field(min_length=1)
+    events: tuple[Event, ...] = ()
+
+    _check_dates = field_validator("start", "end", mode="before")(_coerce_year_month)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        start, end = parse_year_month(self.start), parse_year_month(self.end)
+        if end <= start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        names = [lab.name for lab in self.labs]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"lab names must be unique: {', '.join(dupes)}")
+        known = set(names)
+        for event in self.events:
+            refs = list(getattr(event, "labs", None) or ())
+            if event.type == "wake_up":
+                refs.append(event.lab)
+            for ref in refs:
+                if ref not in known:
+                    raise ValueError(
+                        f"event {event.type} on {event.date} names unknown lab {ref!r}"
+                    )
+        return self
+
+    @property
+    def start_year(self) -> float:
+        return parse_year_month(self.start)
+
+    @property
+    def end_year(self) -> float:
+        return parse_year_month(self.end)
+
+    @property
+    def n_steps(self) -> int:
+        return round((self.end_year - self.start_year) * 12 / self.step_months)

@@ -1,0 +1,265 @@
+"""What the model measures each step (MODEL.md, "What it measures each step").
+
+Rows are kept as tuples and turned into DataFrames once, at the end: a run of hundreds of
+steps stays fast and its memory small. Column lists here are the output reference.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from sim.agents import INCOME_ACCOUNTS, SPENDING_ACCOUNTS, TrainedModel
+from sim.economics import concentration as conc
+from sim.economics import hardware as hw
+from sim.economics import overhang as oh
+
+if TYPE_CHECKING:
+    from sim.model import LabRaceModel
+
+TIMESERIES_COLUMNS = (
+    "step",
+    "date",
+    "year",
+    "hhi",
+    "cr1",
+    "cr3",
+    "n_active",
+    "n_effective",
+    "structure",
+    "leader",
+    "leader_tenure_months",
+    "frontier_capability",
+    "frontier_lab",
+    "frontier_training_flop",
+    "frontier_run_cost_usd",
+    "flop_per_usd",
+    "training_flop_per_usd",
+    "serving_flop_per_usd",
+    "largest_cluster_flop_per_s",
+    "world_compute_flop_per_s",
+    "compute_cap_flop",
+    "potential_spending_usd_per_year",
+    "industry_revenue_usd_per_year",
+    "salary_usd_per_year",
+    "lead_capability",
+    "lead_months",
+    "runnable_tokens_per_s",
+    "runnable_copies",
+    "training_to_serving_ratio",
+    "hardware_overhang_world",
+    "hardware_overhang_budget",
+    "n_models",
+)
+
+LAB_COLUMNS = (
+    "step",
+    "date",
+    "lab",
+    "archetype",
+    "active",
+    "funding",
+    "cash_usd",
+    *INCOME_ACCOUNTS,
+    *SPENDING_ACCOUNTS,
+    "engineers",
+    "algorithmic_efficiency",
+    "utilization",
+    "research_engineer_years",
+    "capability",
+    "deployed_capability",
+    "market_share",
+    "price_per_mtok_usd",
+    "belief_compute_elasticity",
+    "parent_budget_usd_per_year",
+    "run_in_progress",
+    "run_physical_flop",
+    "completed_runs",
+)
+
+MODEL_COLUMNS = (
+    "model_id",
+    "lab",
+    "started",
+    "completed",
+    "params",
+    "tokens",
+    "training_flop",
+    "effective_flop",
+    "cost_usd",
+    "method",
+    "parent",
+    "loss",
+    "capability",
+    "serving_cost_per_mtok_usd",
+    "run_months",
+    "runnable_tokens_per_s",
+    "runnable_copies",
+    "training_to_serving_ratio",
+    "open_weights",
+    "observed_compute_elasticity",
+)
+
+EVENT_COLUMNS = ("step", "date", "type", "lab", "detail")
+
+
+class Recorder:
+    def __init__(self, model: LabRaceModel):
+        self.model = model
+        self.timeseries: list[tuple] = []
+        self.labs: list[tuple] = []
+        self.models: list[tuple] = []
+        self.potential_entrants = 0
+        self._leader: str | None = None
+        self._leader_since = 0
+        self._best_known = 0.0
+
+    def model_completed(self, m: TrainedModel) -> None:
+        seconds = m.run_months * hw.SECONDS_PER_MONTH
+        tokens_per_s = (
+            oh.runnable_tokens_per_s(m.training_flop, m.params, seconds)
+            if seconds > 0
+            else math.nan
+        )
+        model = self.model
+        self.models.append(
+            (
+                m.model_id,
+                m.lab,
+                model.date_of(m.started),
+                model.date_of(m.completed),
+                m.params,
+                m.tokens,
+                m.training_flop,
+                m.effective_flop,
+                m.cost_usd,
+                m.method,
+                m.parent or "",
+                m.loss,
+                m.capability,
+                m.serving_cost_per_mtok_usd,
+                m.run_months,
+                tokens_per_s,
+                oh.runnable_copies(tokens_per_s),
+                oh.training_to_serving_ratio(m.cost_usd, m.serving_cost_per_mtok_usd),
+                m.open_weights,
+                math.nan
+                if m.observed_compute_elasticity is None
+                else m.observed_compute_elasticity,
+            )
+        )
+
+    def record(self, k: int) -> None:
+        model = self.model
+        date = model.date_at(k)
+        active = model.active
+        shares = [lab.market_share for lab in active]
+        sold = sum(shares) > 0
+        leader = None
+        if sold:
+            leader = max(active, key=lambda lab: (lab.market_share, -lab.unique_id)).name
+        if leader != self._leader:
+            self._leader, self._leader_since = leader, k
+        ranked = sorted(active, key=lambda lab: (-lab.capability, lab.unique_id))
+        best = ranked[0] if ranked else None
+        frontier_cap = best.capability if best else 0.0
+        self._best_known = max(self._best_known, frontier_cap)
+        model.frontier_history.append(self._best_known)
+        runner_up = ranked[1].capability if len(ranked) > 1 else 0.0
+        fm = best.frontier if best else None
+        tokens_per_s = ratio = math.nan
+        if fm is not None and fm.run_months > 0:
+            tokens_per_s = oh.runnable_tokens_per_s(
+                fm.training_flop, fm.params, fm.run_months * hw.SECONDS_PER_MONTH
+            )
+            ratio = oh.training_to_serving_ratio(fm.cost_usd, model.serving_cost(fm.params))
+        largest = model.largest_physical_flop
+        deliverable_world = hw.max_run_flop(
+            model.world_compute_flop_per_s_path[k], model.hw.max_run_months
+        )
+        richest = max(
+            (
+                (
+                    lab.cash_usd
+                    + 12
+                    / model.step_months
+                    * (lab.ledger.revenue_usd + lab.ledger.parent_funding_usd)
+                )
+                for lab in active
+            ),
+            default=0.0,
+        )
+        revenue = sum(lab.ledger.revenue_usd for lab in active) * 12 / model.step_months
+        cap = model.compute_cap_flop()
+        self.timeseries.append(
+            (
+                k,
+                date,
+                round(model.year_at(k), 6),
+                conc.hhi(shares) if sold else math.nan,
+                conc.concentration_ratio(shares, 1) if sold else math.nan,
+                conc.concentration_ratio(shares, 3) if sold else math.nan,
+                len(active),
+                conc.effective_number_of_firms(shares) if sold else math.nan,
+                conc.structure_label(shares) if sold else "no_market",
+                leader or "",
+                (k - self._leader_since) * model.step_months if leader else math.nan,
+                frontier_cap,
+                best.name if best and frontier_cap > 0 else "",
+                model.largest_training_flop,
+                model.largest_run_cost_usd,
+                float(model.accelerator_flop_per_usd_path[k]),
+                model.flop_per_usd_training,
+                model.flop_per_usd_serving,
+                float(model.cluster_flop_per_s_path[k]),
+                float(model.world_compute_flop_per_s_path[k]),
+                cap if math.isfinite(cap) else math.nan,
+                model.potential_spending_usd_per_year,
+                revenue,
+                model.salary_usd_per_year,
+                frontier_cap - runner_up if best else math.nan,
+                model.lead_months(frontier_cap, runner_up) if best else math.nan,
+                tokens_per_s,
+                oh.runnable_copies(tokens_per_s),
+                ratio,
+                oh.hardware_overhang(deliverable_world, largest),
+                oh.hardware_overhang(richest * model.flop_per_usd_training, largest),
+                len(model.models),
+            )
+        )
+        for lab in model.recorded_labs():
+            led = lab.ledger
+            run = lab.run
+            self.labs.append(
+                (
+                    k,
+                    date,
+                    lab.name,
+                    lab.archetype,
+                    lab.active,
+                    lab.funding,
+                    lab.cash_usd,
+                    led.revenue_usd,
+                    led.parent_funding_usd,
+                    led.raised_usd,
+                    led.transfer_in_usd,
+                    led.compute_spend_usd,
+                    led.staff_spend_usd,
+                    led.serving_spend_usd,
+                    led.other_spend_usd,
+                    led.transfer_out_usd,
+                    lab.engineers,
+                    math.exp(lab.ln_a),
+                    lab.utilization,
+                    lab.research_engineer_years,
+                    lab.capability,
+                    lab.deployed_capability,
+                    lab.market_share,
+                    lab.price_per_mtok_usd,
+                    lab.belief,
+                    lab.parent_budget_usd_per_year,
+                    run.kind if run else "",
+                    run.physical_flop if run else 0.0,
+                    lab.completed_runs,
+                )
+            )

@@ -1,0 +1,48 @@
+"""The short summary ``labsim run`` prints at the end of a run."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+
+def _usd(x: float) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    for scale, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= scale:
+            return f"${x / scale:,.1f}{unit}"
+    return f"${x:,.0f}"
+
+
+def format_summary(result, out: Path | None = None) -> str:
+    ts = result.timeseries
+    labs = result.labs
+    last = ts.iloc[-1]
+    final = labs[labs["step"] == last["step"]]
+    lines = [
+        f"labsim: {result.scenario.name} (seed {result.seed}), {ts['date'].iloc[0]} to {last['date']}, "
+        f"{len(ts)} steps in {result.wall_time_s * 1000:.0f} ms",
+        "",
+        f"{'lab':<18}{'archetype':<20}{'share':>7}{'capability':>12}{'cash':>12}{'engineers':>11}",
+    ]
+    for _, row in final.sort_values("market_share", ascending=False).iterrows():
+        lines.append(
+            f"{row['lab']:<18}{row['archetype']:<20}{row['market_share']:>7.1%}{row['capability']:>12.3f}"
+            f"{_usd(row['cash_usd']):>12}{row['engineers']:>11,.0f}"
+        )
+    gone = set(labs["lab"]) - set(final["lab"])
+    if gone:
+        lines.append(f"(left the market: {', '.join(sorted(gone))})")
+    lines += [
+        "",
+        f"market: HHI {last['hhi']:,.0f}, {last['structure']}, leader {last['leader'] or 'none'}"
+        f" ({last['leader_tenure_months']:.0f} months), {int(last['n_active'])} labs active",
+        f"frontier: capability {last['frontier_capability']:.3f} ({last['frontier_lab']}), largest run "
+        f"{last['frontier_training_flop']:.2e} FLOP, costliest {_usd(last['frontier_run_cost_usd'])}",
+        f"overhang: {last['runnable_copies']:.2e} copies at 10 tokens/s, training/serving ratio "
+        f"{last['training_to_serving_ratio']:.2e}, world compute could run {last['hardware_overhang_world']:.1f}x the largest run",
+    ]
+    if out is not None:
+        lines += ["", f"run directory: {out}"]
+    return "\n".join(lines)
