@@ -49,6 +49,8 @@ class TrainedModel:
     serving_cost_per_mtok_usd: float = math.nan
     run_months: float = 0.0
     observed_compute_elasticity: float | None = None
+    recipe_efficiency: float = 1.0  # A * u * learning multiplier when trained
+    ideas_wall: float = 0.0  # extra irreducible loss (ideas regime) when trained
     open_weights: bool = False
     deployed: bool = False
 
@@ -143,15 +145,18 @@ class Lab(mesa.Agent):
     # ------------------------------------------------------------- decisions
 
     def monthly_budget_usd(self, parent_usd: float) -> float:
-        """Spend rule: income plus a share of cash spent down over the lab's horizon."""
+        """Spend rule: income plus a share of cash spent down over the lab's horizon.
+
+        Called before this month's parent transfer arrives. Never plans to spend more than
+        the cash in hand plus the income it can count on (last month's margin, discounted
+        because revenue can fall, and the parent's transfer)."""
         p = self.params
-        return max(
-            0.0,
-            parent_usd
-            + self.last_margin_usd
-            + p.revenue_budget_multiple * self.last_revenue_usd
-            + max(self.cash_usd, 0.0) / p.spend_horizon_months,
-        )
+        cash = max(self.cash_usd, 0.0)
+        income = parent_usd + self.last_margin_usd
+        # Investing ahead of revenue draws on cash, keeping six months of reserve.
+        ahead = min(p.revenue_budget_multiple * self.last_revenue_usd, cash / 6.0)
+        planned = income + ahead + cash / p.spend_horizon_months
+        return max(0.0, min(planned, parent_usd + 0.8 * self.last_margin_usd + cash))
 
     def act(self) -> None:
         """One step: funding in, budget split by beliefs, hiring, compute, runs, research."""
@@ -162,11 +167,12 @@ class Lab(mesa.Agent):
             parent_usd = (
                 self.parent_budget_usd_per_year * m.funding_multiplier(self) * dt_months / 12.0
             )
-            self.receive("parent_funding_usd", parent_usd)
             self.parent_budget_usd_per_year *= (
                 1.0 + self.params.parent_budget_growth_per_year
             ) ** (dt_months / 12.0)
         budget = self.monthly_budget_usd(parent_usd / dt_months) * dt_months
+        if parent_usd:
+            self.receive("parent_funding_usd", parent_usd)
         compute_share = progress.compute_budget_share(self.belief, 1.0 - self.belief)
         self._staff(budget * (1.0 - compute_share))
         self._compute(budget * compute_share)
@@ -181,9 +187,12 @@ class Lab(mesa.Agent):
             max_hires = (
                 max(t.min_hires_per_month, t.max_hiring_per_month * self.engineers) * m.step_months
             )
-            self.engineers = min(desired, self.engineers + max_hires)
+            self.engineers = min(desired, self.engineers + min(max_hires, m.hiring_room(self)))
+        elif self.cash_usd < 6 * staff_budget_usd:
+            # Short of cash: lay off down to what the budget pays.
+            self.engineers = max(desired, 1.0)
         else:
-            # Firing is slower than hiring: labs keep teams through lean months.
+            # Otherwise firing is slower than hiring: labs keep teams through lean months.
             self.engineers = max(desired, self.engineers * (1.0 - 0.03 * m.step_months), 1.0)
         self.pay("staff_spend_usd", self.engineers * salary_per_step)
 
@@ -259,7 +268,12 @@ class Lab(mesa.Agent):
         ap = m.mech.algorithmic_progress
         if ap.enabled:
             g = progress.algorithmic_growth_per_year(
-                self.engineers, ap.growth_per_year, ap.reference_engineers, ap.engineer_exponent
+                self.engineers,
+                ap.growth_per_year,
+                ap.reference_engineers,
+                ap.engineer_exponent,
+                math.exp(self.ln_a),
+                ap.difficulty_exponent,
             )
             noise = m.world.research_noise_sigma * math.sqrt(dt) * m.rng.standard_normal()
             self.ln_a += g * dt + noise

@@ -50,12 +50,16 @@ class LabRaceModel(mesa.Model):
         ]
 
         self._precompute_schedules()
+        self.years = [round(self.year_at(k), 6) for k in range(self.n_steps + 1)]
+        self.dates = [format_year_month(y) for y in self.years]
         self.lineage = nx.DiGraph()
         self.network = nx.Graph()
         self._adjacency: np.ndarray | None = None
         self.k = 0  # current step, 0-based (mesa's own counter is left alone)
         self.models: list[TrainedModel] = []
-        self._walls: dict[str, float] = {}  # model id -> ideas wall it was trained under
+        self._public_queue: list[tuple[int, float]] = []  # (step it becomes public, C_eff)
+        self._public_next = 0
+        self._shown_best = 0.0
         self.pending_lessons: list[tuple[int, str, float]] = []  # (step due, lab, a_observed)
         self.frontier_history: list[float] = []  # best capability known, per step
         self.largest_physical_flop = 0.0
@@ -145,6 +149,15 @@ class LabRaceModel(mesa.Model):
         self.world_compute_flop_per_s_path = hw.world_compute_flop_per_s(
             h.world_compute_flop_per_s_start, h.world_compute_growth_per_year, elapsed
         )
+        # Plain lists: indexing them per step is several times cheaper than numpy scalars.
+        for name in (
+            "flop_per_usd_training_path",
+            "flop_per_usd_serving_path",
+            "accelerator_flop_per_usd_path",
+            "cluster_flop_per_s_path",
+            "world_compute_flop_per_s_path",
+        ):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=float).tolist())
         caps = []
         for event in self.spec.events:
             if event.type == "compute_cap":
@@ -173,6 +186,20 @@ class LabRaceModel(mesa.Model):
             demand = sum(lab.engineers for lab in self.active)
             base *= max(1.0, 2.0 * demand / pool) ** t.salary_demand_elasticity
         self.salary_usd_per_year = base
+        self._hiring = None
+
+    def hiring_room(self, lab: Lab) -> float:
+        """Engineers this lab may hire this step: the unemployed part of the talent pool,
+        rationed in proportion to headcount so that no lab wins by acting first."""
+        if self._hiring is None:
+            t = self.talent
+            pool = t.pool_engineers * (1.0 + t.pool_growth_per_year) ** (
+                self.year_at(self.k) - self.t0
+            )
+            employed = sum(o.engineers for o in self.active)
+            self._hiring = (max(pool - employed, 0.0), max(employed, 1e-9))
+        room, employed = self._hiring
+        return room * lab.engineers / employed
 
     def compute_cap_flop(self) -> float:
         cap = math.inf
@@ -217,16 +244,15 @@ class LabRaceModel(mesa.Model):
         )
 
     def shown_effective_flop(self) -> float:
-        """Effective compute behind the best capability anyone has shown (public results)."""
-        lag = self.world.public_results_lag_months / self.step_months
-        best = 0.0
-        for model in self.models:
-            if (
-                model.completed <= self.year_at(self.k) - lag * self.dt_years
-                and model.effective_flop > best
-            ):
-                best = model.effective_flop
-        return best
+        """Effective compute behind the best capability anyone has shown (public results).
+
+        Models become public ``public_results_lag_months`` after completion; they are queued
+        in completion order, so a pointer walks the queue once over the whole run."""
+        queue = self._public_queue
+        while self._public_next < len(queue) and queue[self._public_next][0] <= self.k:
+            self._shown_best = max(self._shown_best, queue[self._public_next][1])
+            self._public_next += 1
+        return self._shown_best
 
     def _learning_multiplier(self, lab: Lab) -> float:
         lc = self.mech.learning_curve
@@ -354,15 +380,23 @@ class LabRaceModel(mesa.Model):
         params, tokens = scaling.split_params_tokens(flop, self.law, pm)
         parent = run.parent
         method = "warm_start" if run.warm_start_kappa > 0 and parent is not None else "scratch"
+        recipe = math.exp(lab.ln_a) * lab.utilization * self._learning_multiplier(lab)
         observed = None
-        if parent is not None and parent.effective_flop > 0:
-            # What would compute alone have bought? Scale the parent's effective compute by the
-            # growth in physical compute, keeping its algorithms and its research wall.
-            ratio = run.physical_flop / max(parent.physical_flop, 1.0)
-            loss_compute_only = scaling.loss_at_flop(
-                parent.effective_flop * ratio, self.law, pm, self._wall_at(parent)
+        previous = lab.frontier
+        if previous is not None and previous.method != "imitation":
+            # Split the gain over the lab's previous model into what more compute alone and
+            # what better ideas alone (algorithms, utilization, research) would have bought.
+            before = scaling.loss_at_flop(
+                previous.physical_flop * previous.recipe_efficiency,
+                self.law,
+                pm,
+                previous.ideas_wall,
             )
-            observed = progress.observed_compute_elasticity(parent.loss, loss_compute_only, loss)
+            compute_only = scaling.loss_at_flop(
+                run.physical_flop * previous.recipe_efficiency, self.law, pm, previous.ideas_wall
+            )
+            ideas_only = scaling.loss_at_flop(previous.physical_flop * recipe, self.law, pm, extra)
+            observed = progress.observed_compute_elasticity(before, compute_only, ideas_only)
         model = TrainedModel(
             model_id=self._new_model_id(lab),
             lab=lab.name,
@@ -381,9 +415,10 @@ class LabRaceModel(mesa.Model):
             run_months=(run.end_step - run.started_step) * self.step_months,
             observed_compute_elasticity=observed,
             open_weights=lab.openness >= 1.0,
+            recipe_efficiency=recipe,
+            ideas_wall=extra,
         )
         model.serving_cost_per_mtok_usd = self.serving_cost(params)
-        self._walls[model.model_id] = extra
         self._register(lab, model)
         if parent is not None and method == "warm_start":
             self.lineage.add_edge(parent.model_id, model.model_id, method="warm_start")
@@ -398,9 +433,6 @@ class LabRaceModel(mesa.Model):
                 self.pending_lessons.append(
                     (self.k + (0 if other is lab else lag), other.name, observed)
                 )
-
-    def _wall_at(self, model: TrainedModel) -> float:
-        return self._walls.get(model.model_id, 0.0)
 
     def _deploy(self, lab: Lab, teacher: TrainedModel) -> None:
         """Put a product on the market: a distilled student, or the model itself."""
@@ -465,7 +497,8 @@ class LabRaceModel(mesa.Model):
             run_months=im.months,
             open_weights=lab.openness >= 1.0,
         )
-        self._walls[model.model_id] = self.extra_irreducible(lab)
+        model.ideas_wall = self.extra_irreducible(lab)
+        model.recipe_efficiency = math.exp(lab.ln_a) * lab.utilization
         self._register(lab, model)
         self.lineage.add_edge(target.model_id, model.model_id, method="imitation")
         lab.completed_runs += 1
@@ -477,6 +510,8 @@ class LabRaceModel(mesa.Model):
 
     def _register(self, lab: Lab, model: TrainedModel) -> None:
         self.models.append(model)
+        lag = math.ceil(self.world.public_results_lag_months / self.step_months)
+        self._public_queue.append((self.k + 1 + lag, model.effective_flop))
         self.lineage.add_node(
             model.model_id, lab=lab.name, method=model.method, completed=model.completed
         )
@@ -495,43 +530,41 @@ class LabRaceModel(mesa.Model):
 
     def _clear_market(self) -> None:
         labs = self.active
-        n = len(labs)
         self.potential_spending_usd_per_year = 0.0
-        if n == 0:
+        if not labs:
             return
-        cap = np.array([lab.deployed_capability for lab in labs])
-        params = np.array([lab.deployed.params if lab.deployed else 1.0 for lab in labs])
-        cost = training.serving_cost_per_mtok_usd(
-            params, self.flop_per_usd_serving, self.hw.serving_utilization
-        )
-        prev = np.array([lab.market_share for lab in labs])
         m = self.market
-        lerner = mkt.lerner_index(prev, m.price_sensitivity, m.max_lerner)
-        lerner[np.array([lab.openness >= 1.0 for lab in labs])] = 0.0  # open weights price at cost
-        price = mkt.price_from_cost(cost, lerner)
+        cap = [lab.deployed_capability for lab in labs]
+        prev = [lab.market_share for lab in labs]
+        lerner = [
+            0.0 if lab.openness >= 1.0 else mkt.lerner_index(s, m.price_sensitivity, m.max_lerner)
+            for lab, s in zip(labs, prev, strict=True)
+        ]  # open weights price at serving cost
+        price = [
+            mkt.price_from_cost(self.serving_cost(lab.deployed.params), ler)
+            if lab.deployed
+            else math.inf
+            for lab, ler in zip(labs, lerner, strict=True)
+        ]
         target = mkt.logit_shares(cap, price, m.capability_preference, m.price_sensitivity)
-        if prev.sum() <= 0:
-            shares = target
-        else:
-            shares = mkt.inertial_shares(prev, target, m.inertia)
+        shares = mkt.inertial_shares(prev, target, m.inertia) if sum(prev) > 0 else target
         w = mkt.potential_spending_usd_per_year(
             m.spending_start_usd_per_year,
             m.spending_growth_per_year,
             self.year_at(self.k) - self.t0,
-            cap.max(),
+            max(cap),
             m.reference_capability,
             m.capability_exponent,
             m.max_spending_usd_per_year,
         )
         self.potential_spending_usd_per_year = w
         spend = w * self.dt_years
-        for i, lab in enumerate(labs):
-            share = float(shares[i])
+        for lab, share, ler, p, c in zip(labs, shares, lerner, price, cap, strict=True):
             revenue = share * spend
-            serving = revenue * (1.0 - float(lerner[i]))
+            serving = revenue * (1.0 - ler)
             lab.market_share = share
-            lab.lerner = float(lerner[i])
-            lab.price_per_mtok_usd = float(price[i]) if cap[i] > 0 else math.nan
+            lab.lerner = ler
+            lab.price_per_mtok_usd = p if c > 0 else math.nan
             lab.receive("revenue_usd", revenue)
             lab.pay("serving_spend_usd", serving)
             lab.last_revenue_usd = revenue / self.step_months
@@ -637,15 +670,15 @@ class LabRaceModel(mesa.Model):
         lab = Lab(self, params, self.k)
         self.labs_by_name[lab.name] = lab
         self.active.append(lab)
-        self.network.add_node(lab.name)
-        for other in self.network.nodes:
-            if other == lab.name:
+        self.network.add_node(lab.unique_id, name=lab.name)
+        for other in list(self.network.nodes):
+            if other == lab.unique_id:
                 continue
             if (
                 self.world.network == "complete"
                 or self.rng.random() < self.world.network_edge_probability
             ):
-                self.network.add_edge(lab.name, other)
+                self.network.add_edge(lab.unique_id, other)
         self._adjacency = None
         if self.k > 0:
             self.events_log.append(
@@ -738,28 +771,25 @@ class LabRaceModel(mesa.Model):
         if not sp.enabled or len(labs) < 2:
             return
         if self._adjacency is None:
-            names = [lab.name for lab in labs]
-            self._adjacency = nx.to_numpy_array(self.network, nodelist=names) if names else None
-        ln_a = np.array([lab.ln_a for lab in labs])
+            matrix = nx.to_numpy_array(self.network, nodelist=[lab.unique_id for lab in labs])
+            self._adjacency = matrix if len(labs) > 16 else matrix.tolist()
         gain = progress.spillover_log_gain(
-            ln_a,
-            np.array([lab.openness for lab in labs]),
-            np.array([lab.engineers for lab in labs]),
+            [lab.ln_a for lab in labs],
+            [lab.openness for lab in labs],
+            [lab.engineers for lab in labs],
             self._adjacency,
             sp.rate_per_year,
             sp.absorptive_half_engineers,
             self.dt_years,
         )
         for lab, g in zip(labs, gain, strict=True):
-            lab.ln_a += float(g)
+            lab.ln_a += g
         if self.ideas_weight > 0:
-            # Open research counts toward everyone's stock of ideas, discounted by openness.
+            # Rivals' published research adds to a lab's stock of ideas, weighted by openness.
             open_years = sum(lab.openness * lab.engineers for lab in labs) * self.dt_years
             for lab in labs:
-                lab.research_engineer_years += (
-                    sp.rate_per_year
-                    * (open_years - lab.openness * lab.engineers * self.dt_years)
-                    * 0.5
+                lab.research_engineer_years += sp.research_share * (
+                    open_years - lab.openness * lab.engineers * self.dt_years
                 )
 
     def _learn(self) -> None:
@@ -798,6 +828,8 @@ class LabRaceModel(mesa.Model):
         return (len(hist) - 1 - i) * self.step_months
 
     def date_at(self, step: int) -> str:
+        if 0 <= step <= self.n_steps:
+            return self.dates[step]
         return format_year_month(self.year_at(step))
 
     def date_of(self, year: float) -> str:

@@ -346,7 +346,7 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         max_run_cash_share=0.3,
         params_multiplier=1.0,
         imitates=False,
-        revenue_budget_multiple=1.0,
+        revenue_budget_multiple=0.5,
     ),
     "fast_follower": dict(
         funding="investors",
@@ -385,7 +385,7 @@ class Switch(Frozen):
 
 
 class AlgorithmicProgress(Switch):
-    """A grows at g0 * (engineers / E_ref)^lambda per year (Ho et al. 2024)."""
+    """ln A grows at g0 * (engineers / E_ref)^lambda * A^-beta per year (Ho et al. 2024)."""
 
     growth_per_year: Positive = Field(
         math.log(2.8),
@@ -397,6 +397,12 @@ class AlgorithmicProgress(Switch):
     )
     engineer_exponent: Fraction = Field(
         0.5, description="lambda: diminishing returns to researchers (stepping on toes)."
+    )
+    difficulty_exponent: NonNegative = Field(
+        0.2,
+        description="beta: ideas get harder to find, growth falls as A^-beta (Jones 1995; Bloom "
+        "et al. 2020). 0.2 keeps a frontier lab near 2.8x/yr over 2020-24 while its research "
+        "staff grows about fivefold.",
     )
 
 
@@ -423,6 +429,11 @@ class Spillovers(Switch):
     )
     open_weights_lift: Fraction = Field(
         0.9, description="Share of the best open-weights capability a follower can start from."
+    )
+    research_share: Fraction = Field(
+        0.3,
+        description="Ideas regime: share of rivals' research (engineer-years times their "
+        "openness) that adds to a lab's own research stock.",
     )
 
 
@@ -622,15 +633,18 @@ class LabParams(Frozen):
     )
     imitates: bool = Field(description="Distils from rivals' models when the scenario allows it.")
     revenue_budget_multiple: NonNegative = Field(
-        description="Extra monthly budget per dollar of revenue (a pragmatist spends with revenue)."
+        description="Extra monthly budget, from cash, per dollar of revenue on top of the margin "
+        "(a pragmatist invests in proportion to what its products earn)."
     )
     remove: bool = Field(False, description="In a file with base:, drop this lab.")
 
     @model_validator(mode="before")
     @classmethod
     def _fill_from_archetype(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("archetype") in ARCHETYPES:
-            return {**ARCHETYPES[data["archetype"]], **data}
+        if isinstance(data, dict):
+            # An unknown archetype still gets defaults, so the only error is the archetype.
+            defaults = ARCHETYPES.get(data.get("archetype"), ARCHETYPES["pragmatist"])
+            return {**defaults, **data}
         return data
 
     _check_enter = field_validator("enter", mode="before")(_coerce_year_month)
@@ -712,13 +726,15 @@ class Scenario(Frozen):
     talent: TalentParams = TalentParams()
     funding: FundingParams = FundingParams()
     mechanisms: Mechanisms = Mechanisms()
-    labs: tuple[LabParams, ...] = Field(min_length=1)
+    labs: tuple[LabParams, ...]
     events: tuple[Event, ...] = ()
 
     _check_dates = field_validator("start", "end", mode="before")(_coerce_year_month)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        if not self.labs:
+            raise ValueError("labs: at least one lab is needed")
         start, end = parse_year_month(self.start), parse_year_month(self.end)
         if end <= start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")

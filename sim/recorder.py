@@ -103,6 +103,11 @@ MODEL_COLUMNS = (
 EVENT_COLUMNS = ("step", "date", "type", "lab", "detail")
 
 
+def _share_key(lab) -> tuple[float, int]:
+    # Ties go to the older lab, so the leader is well defined.
+    return (lab.market_share, -lab.unique_id)
+
+
 class Recorder:
     def __init__(self, model: LabRaceModel):
         self.model = model
@@ -157,15 +162,18 @@ class Recorder:
         sold = sum(shares) > 0
         leader = None
         if sold:
-            leader = max(active, key=lambda lab: (lab.market_share, -lab.unique_id)).name
+            leader = max(active, key=_share_key).name
         if leader != self._leader:
             self._leader, self._leader_since = leader, k
-        ranked = sorted(active, key=lambda lab: (-lab.capability, lab.unique_id))
-        best = ranked[0] if ranked else None
-        frontier_cap = best.capability if best else 0.0
+        best, frontier_cap, runner_up = None, 0.0, 0.0
+        for lab in active:  # one pass for the best and second-best capability
+            c = lab.capability
+            if best is None or c > frontier_cap:
+                best, frontier_cap, runner_up = lab, c, frontier_cap
+            elif c > runner_up:
+                runner_up = c
         self._best_known = max(self._best_known, frontier_cap)
         model.frontier_history.append(self._best_known)
-        runner_up = ranked[1].capability if len(ranked) > 1 else 0.0
         fm = best.frontier if best else None
         tokens_per_s = ratio = math.nan
         if fm is not None and fm.run_months > 0:
@@ -195,7 +203,7 @@ class Recorder:
             (
                 k,
                 date,
-                round(model.year_at(k), 6),
+                model.years[k],
                 conc.hhi(shares) if sold else math.nan,
                 conc.concentration_ratio(shares, 1) if sold else math.nan,
                 conc.concentration_ratio(shares, 3) if sold else math.nan,
@@ -208,11 +216,11 @@ class Recorder:
                 best.name if best and frontier_cap > 0 else "",
                 model.largest_training_flop,
                 model.largest_run_cost_usd,
-                float(model.accelerator_flop_per_usd_path[k]),
+                model.accelerator_flop_per_usd_path[k],
                 model.flop_per_usd_training,
                 model.flop_per_usd_serving,
-                float(model.cluster_flop_per_s_path[k]),
-                float(model.world_compute_flop_per_s_path[k]),
+                model.cluster_flop_per_s_path[k],
+                model.world_compute_flop_per_s_path[k],
                 cap if math.isfinite(cap) else math.nan,
                 model.potential_spending_usd_per_year,
                 revenue,

@@ -160,22 +160,39 @@ def apply_overrides(
     data: dict[str, Any], overrides: Iterable[str] | Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """Apply ``--set`` strings or a {path: value} mapping, collecting every problem."""
-    if not overrides:
-        return data
-    items = (
-        overrides.items()
-        if isinstance(overrides, Mapping)
-        else (parse_override(o) for o in overrides)
-    )
+    data, problems = _apply_collecting(data, overrides)
+    if problems:
+        raise ScenarioError(problems)
+    return data
+
+
+def _apply_collecting(
+    data: dict[str, Any], overrides: Iterable[str] | Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[str]]:
+    """Apply what applies; return the data and a line per override that did not."""
     problems: list[str] = []
-    for path, value in items:
+    for path, value in _override_items(overrides):
         try:
             data = apply_override(data, path, value)
         except ScenarioError as exc:
             problems.extend(exc.problems)
+    return data, problems
+
+
+def _override_items(overrides: Iterable[str] | Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+    if not overrides:
+        return []
+    if isinstance(overrides, Mapping):
+        return list(overrides.items())
+    items, problems = [], []
+    for text in overrides:
+        try:
+            items.append(parse_override(text))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
-    return data
+    return items
 
 
 # --------------------------------------------------------------- validation
@@ -186,7 +203,25 @@ def validate(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
     try:
         return Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        raise ScenarioError([f"{source}: {line}" for line in format_errors(exc, data)]) from None
+        lines = format_errors(exc, data)
+        # Cross-field checks only run once every field is valid; repeat the date check here
+        # so that all problems are reported at once.
+        lines += [line for line in _date_order_problems(data) if line not in lines]
+        raise ScenarioError([f"{source}: {line}" for line in lines]) from None
+
+
+def _date_order_problems(data: Mapping[str, Any]) -> list[str]:
+    from sim.params import Scenario as S
+    from sim.params import parse_year_month
+
+    start = data.get("start", S.model_fields["start"].default)
+    end = data.get("end", S.model_fields["end"].default)
+    try:
+        if parse_year_month(str(end)) <= parse_year_month(str(start)):
+            return [f"end ({end}) must be after start ({start})"]
+    except ValueError:
+        pass
+    return []
 
 
 def format_errors(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:
@@ -314,8 +349,14 @@ def load_scenario(
     ``overrides`` are ``--set`` strings (``"labs.openai.engineers=300"``) or a mapping of
     dotted paths to values. Raises ``ScenarioError`` listing every problem.
     """
-    data = apply_overrides(resolve_file(path), overrides)
-    return validate(data, str(path))
+    data, problems = _apply_collecting(resolve_file(path), overrides)
+    try:
+        scenario = validate(data, str(path))
+    except ScenarioError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
 
 
 def scenario_from_dict(

@@ -8,7 +8,8 @@ rises. Inertia (switching costs) moves shares only part of the way each month.
 
 from __future__ import annotations
 
-import numpy as np
+import math
+from collections.abc import Sequence
 
 
 def potential_spending_usd_per_year(
@@ -32,42 +33,67 @@ def potential_spending_usd_per_year(
 
 
 def logit_shares(
-    capability: np.ndarray,
-    price: np.ndarray,
+    capability: Sequence[float],
+    price: Sequence[float],
     capability_preference: float,
     price_sensitivity: float,
-) -> np.ndarray:
-    """Multinomial-logit shares over products with positive capability (others get 0)."""
-    on_sale = capability > 0
-    utility = np.full(capability.shape, -np.inf)
-    utility[on_sale] = capability_preference * np.log(
-        capability[on_sale]
-    ) - price_sensitivity * np.log(price[on_sale])
-    if not on_sale.any():
-        return np.zeros_like(capability)
-    weights = np.exp(utility - utility[on_sale].max())
-    return weights / weights.sum()
+) -> list[float]:
+    """Multinomial-logit shares over products with positive capability (others get 0).
+
+    Utility u_i = capability_preference * ln(capability_i) - price_sensitivity * ln(price_i);
+    computed as a ratio of powers, which is the same and avoids exp overflow."""
+    try:
+        weights = [
+            (c**capability_preference) * (p**-price_sensitivity) if c > 0 else 0.0
+            for c, p in zip(capability, price, strict=True)
+        ]
+    except OverflowError:
+        return _logit_shares_in_logs(capability, price, capability_preference, price_sensitivity)
+    top = max(weights, default=0.0)
+    if top <= 0 or not math.isfinite(top):
+        return _logit_shares_in_logs(capability, price, capability_preference, price_sensitivity)
+    total = sum(weights)
+    return [w / total for w in weights]
 
 
-def inertial_shares(previous: np.ndarray, target: np.ndarray, inertia: float) -> np.ndarray:
+def _logit_shares_in_logs(
+    capability, price, capability_preference, price_sensitivity
+) -> list[float]:
+    utility = [
+        capability_preference * math.log(c) - price_sensitivity * math.log(p)
+        if c > 0
+        else -math.inf
+        for c, p in zip(capability, price, strict=True)
+    ]
+    top = max(utility, default=-math.inf)
+    if top == -math.inf:
+        return [0.0] * len(utility)
+    weights = [math.exp(u - top) for u in utility]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def inertial_shares(
+    previous: Sequence[float], target: Sequence[float], inertia: float
+) -> list[float]:
     """Shares move (1 - inertia) of the way toward the logit shares; renormalised to sum 1.
 
     Products no longer on sale (target 0 because capability is 0) lose their share at once.
     """
-    shares = inertia * previous + (1.0 - inertia) * target
-    shares[target <= 0] = 0.0
-    total = shares.sum()
-    return shares / total if total > 0 else shares
+    shares = [
+        inertia * s + (1.0 - inertia) * t if t > 0 else 0.0
+        for s, t in zip(previous, target, strict=True)
+    ]
+    total = sum(shares)
+    return [s / total for s in shares] if total > 0 else shares
 
 
-def lerner_index(share: np.ndarray, price_sensitivity: float, max_lerner: float) -> np.ndarray:
+def lerner_index(share: float, price_sensitivity: float, max_lerner: float) -> float:
     """(price - cost) / price for a logit Bertrand-Nash firm, capped at ``max_lerner``."""
     elasticity = price_sensitivity * (1.0 - share)
-    with np.errstate(divide="ignore"):
-        lerner = np.where(elasticity > 0, 1.0 / elasticity, max_lerner)
-    return np.minimum(lerner, max_lerner)
+    return min(1.0 / elasticity, max_lerner) if elasticity > 0 else max_lerner
 
 
-def price_from_cost(cost: np.ndarray, lerner: np.ndarray) -> np.ndarray:
+def price_from_cost(cost: float, lerner: float) -> float:
     """Price = cost / (1 - Lerner)."""
     return cost / (1.0 - lerner)

@@ -8,17 +8,30 @@ from 15 h to 3 h in four months.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 
 def algorithmic_growth_per_year(
-    engineers: float, growth_at_reference: float, reference_engineers: float, exponent: float
+    engineers: float,
+    growth_at_reference: float,
+    reference_engineers: float,
+    exponent: float,
+    algorithmic_efficiency: float = 1.0,
+    difficulty_exponent: float = 0.0,
 ) -> float:
-    """d ln A / dt (1/year) = g0 * (engineers / E_ref)^lambda: diminishing returns to headcount."""
+    """d ln A / dt (1/year) = g0 * (engineers / E_ref)^lambda * A^-beta.
+
+    lambda < 1: diminishing returns to headcount; beta > 0: ideas get harder to find as the
+    state of the art advances (semi-endogenous growth, Jones 1995)."""
     if engineers <= 0:
         return 0.0
-    return growth_at_reference * (engineers / reference_engineers) ** exponent
+    return (
+        growth_at_reference
+        * (engineers / reference_engineers) ** exponent
+        * algorithmic_efficiency**-difficulty_exponent
+    )
 
 
 def utilization_after(
@@ -41,38 +54,56 @@ def ideas_wall_loss_nats(
 
 
 def spillover_log_gain(
-    ln_a: np.ndarray,
-    openness: np.ndarray,
-    engineers: np.ndarray,
+    ln_a: Sequence[float],
+    openness: Sequence[float],
+    engineers: Sequence[float],
     adjacency: np.ndarray,
     rate_per_year: float,
     absorptive_half_engineers: float,
     dt_years: float,
-) -> np.ndarray:
+) -> list[float]:
     """Gain in ln A per lab from its neighbours over ``dt_years``.
 
     Each lab closes part of its gap to the neighbour offering most, gap_ij = ln A_j - ln A_i
     weighted by j's openness; the part closed grows with the lab's absorptive capacity
     E / (E + E_half) (Cohen & Levinthal 1990).
     """
-    gaps = (ln_a[None, :] - ln_a[:, None]) * openness[None, :] * adjacency
-    best = np.maximum(gaps.max(axis=1, initial=0.0), 0.0)
-    capacity = engineers / (engineers + absorptive_half_engineers)
-    return best * capacity * (1.0 - math.exp(-rate_per_year * dt_years))
+    n = len(ln_a)
+    if n <= 16:
+        # A few labs: plain loops beat numpy's per-call overhead several times over.
+        best = [
+            max(
+                [openness[j] * (ln_a[j] - ln_a[i]) for j in range(n) if adjacency[i][j]],
+                default=0.0,
+            )
+            for i in range(n)
+        ]
+    else:
+        a = np.asarray(ln_a)
+        gaps = (a[None, :] - a[:, None]) * np.asarray(openness)[None, :]
+        best = np.where(adjacency > 0, gaps, 0.0).max(axis=1).tolist()
+    closed = 1.0 - math.exp(-rate_per_year * dt_years)
+    return [
+        max(b, 0.0) * e / (e + absorptive_half_engineers) * closed
+        for b, e in zip(best, engineers, strict=True)
+    ]
 
 
 def observed_compute_elasticity(
-    loss_before: float, loss_compute_only: float, loss_after: float
+    loss_before: float, loss_compute_only: float, loss_ideas_only: float
 ) -> float | None:
-    """Share of an observed loss reduction that compute explains (in [0.01, 0.99]).
+    """Share of a model-to-model improvement that compute explains (in [0.01, 0.99]).
 
-    ``loss_compute_only`` is the counterfactual loss had only the compute changed. Returns None
-    when the model did not improve (nothing to learn from).
+    ``loss_compute_only``: the earlier model's recipe with the new physical compute;
+    ``loss_ideas_only``: the earlier compute with the new algorithms, utilization and research.
+    Returns None when neither input improved the loss (nothing to learn from).
     """
-    total = loss_before - loss_after
+    gain_compute = max(loss_before - loss_compute_only, 0.0)
+    gain_ideas = max(loss_before - loss_ideas_only, 0.0)
+    total = gain_compute + gain_ideas
     if total <= 1e-12:
         return None
-    return min(max((loss_before - loss_compute_only) / total, 0.01), 0.99)
+    return min(max(gain_compute / total, 0.01), 0.99)
 
 
 def updated_belief(belief: float, observed: float, conviction: float) -> float:

@@ -194,8 +194,10 @@ class Sweep:
         """What ``sweep.resolved.yaml`` holds: the spec plus the full base scenario. Two sweeps
         with equal resolved dicts produce equal results."""
         spec = self.spec.model_dump(mode="json")
-        for p in spec["parameters"].values():
-            p.pop("kind", None)
+        for path, p in spec["parameters"].items():
+            kind = p.pop("kind", None)
+            if kind == "values":
+                spec["parameters"][path] = p["values"]
         spec["base_scenario"] = scenario_to_dict(validate(self.base_raw, "base"))
         return spec
 

@@ -1,0 +1,190 @@
+"""``labsim sweep`` and ``labsim sensitivity``.
+
+Only argparse at top level: ``labsim --help`` must not pay for pandas, dask or SALib.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+STRUCTURES = (
+    "monopoly",
+    "duopoly",
+    "concentrated_oligopoly",
+    "oligopoly",
+    "competitive",
+    "no_market",
+)
+_SHORT = {
+    "monopoly": "mono",
+    "duopoly": "duo",
+    "concentrated_oligopoly": "conc_olig",
+    "oligopoly": "olig",
+    "competitive": "comp",
+    "no_market": "none",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep (grid, lhs, sobol, morris) and write its sweep directory",
+        description="Run every run of a sweep file, in parallel, writing results as runs finish. "
+        "Interrupt it at any time and finish it with --resume. See docs/sweeps.md.",
+    )
+    p.add_argument("spec", help="sweep YAML file (e.g. scenarios/sweeps/smoke.yaml)")
+    p.add_argument("--out", default=None, help="sweep directory (default: sweeps/NAME)")
+    p.add_argument(
+        "--jobs", type=int, default=None, help="worker processes (default: all local cores)"
+    )
+    p.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default=None,
+        help="local process pool (default) or dask.distributed",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of an existing dask scheduler, e.g. tcp://HOST:8786 (implies --backend dask)",
+    )
+    p.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="fix a scenario value for every run (added to the sweep file's set: block)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="print only the sweep directory")
+    p.set_defaults(handler=cmd_sweep)
+
+    s = sub.add_parser(
+        "sensitivity",
+        help="Sobol or Morris sensitivity indices from a sweep's own design",
+        description="Compute Sobol first-order and total indices (sobol designs) or Morris "
+        "mu* and sigma (morris designs) of one final metric, rank them, and write a CSV and "
+        "a bar chart into the sweep directory.",
+    )
+    s.add_argument("sweep_dir", help="a finished sweep directory")
+    s.add_argument(
+        "--output", required=True, metavar="METRIC", help="a numeric column of runs.parquet"
+    )
+    s.add_argument(
+        "--method",
+        choices=("auto", "sobol", "morris"),
+        default="auto",
+        help="default: the one the design supports",
+    )
+    s.add_argument(
+        "--resamples", type=int, default=1000, help="bootstrap resamples for the intervals"
+    )
+    s.add_argument("--conf", type=float, default=0.95, help="confidence level of the intervals")
+    s.add_argument("--no-plot", action="store_true", help="skip the bar chart")
+    s.set_defaults(handler=cmd_sensitivity)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sim.sweep.runner import run_sweep
+    from sim.sweep.spec import load_sweep
+
+    sweep = load_sweep(args.spec, args.overrides)
+    backend = args.backend or ("dask" if args.scheduler else "local")
+    if args.scheduler and backend != "dask":
+        print("error: --scheduler needs --backend dask", file=sys.stderr)
+        return 2
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else Path("sweeps") / sweep.spec.name
+    try:
+        result = run_sweep(
+            sweep,
+            out,
+            jobs=args.jobs,
+            backend=backend,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            progress=not (args.no_progress or args.quiet),
+        )
+    except KeyboardInterrupt:
+        print(
+            f"interrupted; finished runs are saved. Resume with:\n"
+            f"  labsim sweep {args.spec} --resume --out {out}",
+            file=sys.stderr,
+        )
+        return 130
+    if args.quiet:
+        print(out)
+    else:
+        print(format_summary(result, sweep))
+    return 0 if result.failed == 0 else 1
+
+
+def format_summary(result, sweep) -> str:
+    """Counts, wall time, throughput, and the final market structure by parameter value."""
+    runs = result.runs
+    lines = [f"sweep {sweep.spec.name}: {result.out}"]
+    this = result.succeeded + result.failed - result.done_before
+    rate = f", {this / result.wall_time_s:.1f} runs/s" if result.wall_time_s > 0 and this else ""
+    lines.append(
+        f"  {result.succeeded} succeeded, {result.failed} failed of {result.n_runs} runs"
+        + (f" ({result.done_before} done before resuming)" if result.done_before else "")
+        + f"; wall time {result.wall_time_s:.1f} s{rate}"
+    )
+    if result.failed:
+        lines.append(f"  failures: {result.out / 'failures.jsonl'}")
+    if runs is not None and len(runs):
+        for name in list(sweep.spec.parameters)[:4]:
+            lines.append("")
+            lines.extend(structure_table(runs, name))
+    return "\n".join(lines)
+
+
+def structure_table(runs, name: str, max_rows: int = 8) -> list[str]:
+    """Share of runs ending in each market structure, by value of one parameter (binned into
+    quantiles when it takes more than ``max_rows`` values)."""
+    import pandas as pd
+
+    col = runs[name]
+    key = col
+    if col.nunique() > max_rows and pd.api.types.is_numeric_dtype(col):
+        key = pd.qcut(col, q=min(max_rows, 4), duplicates="drop")
+    status = runs["structure_final"].where(runs["status"] == "ok", "failed")
+    table = pd.crosstab(key, status, normalize="index")
+    present = [s for s in (*STRUCTURES, "failed") if s in table.columns]
+    table = table.reindex(columns=present, fill_value=0.0)
+    counts = key.value_counts()
+    head = f"  {'final structure by ' + name:<44}" + "".join(
+        f"{_SHORT.get(s, s):>10}" for s in present
+    )
+    out = [head + f"{'runs':>7}"]
+    for value, row in table.iterrows():
+        label = f"{value:g}" if isinstance(value, float) else str(value)
+        out.append(
+            f"  {label:<44}"
+            + "".join(f"{row[s]:>10.0%}" for s in present)
+            + f"{int(counts.get(value, 0)):>7}"
+        )
+    return out
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.sweep.sensitivity import analyze_sweep, format_indices
+
+    report = analyze_sweep(
+        args.sweep_dir,
+        args.output,
+        method=args.method,
+        num_resamples=args.resamples,
+        conf_level=args.conf,
+        plot=not args.no_plot,
+    )
+    print(format_indices(report))
+    return 0
