@@ -1,0 +1,304 @@
+"""Loading labsim run and sweep directories for figures and reports.
+
+A run directory (``labsim run``) holds ``timeseries``, ``labs``, ``models`` and ``events``
+tables as CSV or Parquet, plus ``lineage.json``, ``scenario.resolved.yaml`` and ``meta.json``.
+A sweep directory (``labsim sweep``) holds ``runs.parquet``, ``timeseries.parquet``,
+``sweep.resolved.yaml``, ``meta.json`` and, once ``labsim sensitivity`` has run, a
+sensitivity CSV. Everything here returns pandas objects; dates become ``datetime64`` so axes
+show dates, not strings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+RUN_TABLES = ("timeseries", "labs", "models", "events")
+SWEEP_TABLES = ("runs", "timeseries")
+
+
+class AnalysisError(ValueError):
+    """A request the figures cannot satisfy; the message is one line meant for the user."""
+
+
+def _to_datetime(values: pd.Series) -> pd.Series:
+    """``YYYY-MM`` strings to month-start timestamps (empty strings become NaT)."""
+    return pd.to_datetime(values.astype("string"), format="%Y-%m", errors="coerce")
+
+
+def read_table(directory: Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
+    """``directory/name.parquet`` or ``directory/name.csv``, whichever exists (Parquet first)."""
+    for suffix in (".parquet", ".csv"):
+        path = directory / f"{name}{suffix}"
+        if path.exists():
+            if suffix == ".parquet":
+                return pd.read_parquet(path)
+            # keep_default_na=False would turn NaN numbers into strings; instead read normally
+            # and restore empty text cells (leader, parent, detail) to "".
+            frame = pd.read_csv(path)
+            for col in frame.columns:
+                if pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(
+                    frame[col]
+                ):
+                    frame[col] = frame[col].fillna("")
+            return frame
+    if required:
+        raise AnalysisError(
+            f"{directory}: no {name}.csv or {name}.parquet; not a complete labsim directory"
+        )
+    return None
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def _read_json(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass
+class RunData:
+    """One run directory. ``timeseries``/``labs``/``events`` carry a ``time`` column
+    (``datetime64``, the month start of ``date``); ``models`` carries ``completed_time``."""
+
+    path: Path
+    timeseries: pd.DataFrame
+    labs: pd.DataFrame
+    models: pd.DataFrame
+    events: pd.DataFrame
+    scenario: dict
+    meta: dict
+    lineage_data: dict | None = None
+
+    kind = "run"
+
+    @property
+    def name(self) -> str:
+        return str(self.scenario.get("name") or self.meta.get("scenario") or self.path.name)
+
+    @property
+    def lab_order(self) -> list[str]:
+        """Labs in order of first appearance (scenario order, then entrants as they enter)."""
+        names: list[str] = []
+        for table in (self.labs, self.models):
+            if "lab" in table:
+                for lab in table["lab"]:
+                    if lab and lab not in names:
+                        names.append(lab)
+        return names
+
+    def lineage(self):
+        """The model lineage as a ``networkx.DiGraph`` (rebuilt from ``models`` if the
+        directory has no ``lineage.json``)."""
+        import networkx as nx
+
+        if self.lineage_data is not None:
+            return nx.node_link_graph(self.lineage_data, edges="edges")
+        graph = nx.DiGraph()
+        for row in self.models.itertuples(index=False):
+            graph.add_node(row.model_id, lab=row.lab, method=row.method, completed=row.completed)
+        for row in self.models.itertuples(index=False):
+            if row.parent and row.parent in graph:
+                graph.add_edge(row.parent, row.model_id, method=row.method)
+        return graph
+
+
+@dataclass
+class SweepData:
+    """One sweep directory. ``parameters`` lists the swept parameters by dotted path, in the
+    order of ``sweep.resolved.yaml``; ``timeseries`` carries a ``time`` column."""
+
+    path: Path
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame
+    spec: dict
+    meta: dict
+    parameters: list[str] = field(default_factory=list)
+
+    kind = "sweep"
+
+    @property
+    def name(self) -> str:
+        return str(self.spec.get("name") or self.meta.get("name") or self.path.name)
+
+    @property
+    def ok_runs(self) -> pd.DataFrame:
+        """Runs that finished (``status`` ok, or every run when there is no status column)."""
+        if "status" not in self.runs:
+            return self.runs
+        return self.runs[
+            self.runs["status"].astype(str).str.lower().isin(("ok", "done", "success"))
+        ]
+
+    def sensitivity_files(self) -> list[Path]:
+        """Sensitivity CSVs written by ``labsim sensitivity`` into this directory."""
+        return sorted(p for p in self.path.rglob("*.csv") if "sensitivity" in p.name.lower())
+
+    def require_parameter(self, name: str) -> str:
+        """The swept parameter ``name`` (a dotted path, or a unique suffix of one such as
+        ``warm_start.kappa``); raises ``AnalysisError`` naming the parameters that were swept."""
+        if name in self.parameters:
+            return name
+        matches = [p for p in self.parameters if p.endswith("." + name)]
+        if len(matches) == 1:
+            return matches[0]
+        swept = ", ".join(self.parameters) or "none"
+        if len(matches) > 1:
+            raise AnalysisError(
+                f"parameter {name!r} is ambiguous in {self.path}: matches {', '.join(matches)}"
+            )
+        raise AnalysisError(
+            f"parameter {name!r} was not varied in sweep {self.path}; swept: {swept}"
+        )
+
+
+def _swept_parameters(spec: dict, runs: pd.DataFrame) -> list[str]:
+    declared = spec.get("parameters")
+    if isinstance(declared, dict):
+        names = [str(k) for k in declared]
+    elif isinstance(declared, list):
+        names = [str(p.get("name") if isinstance(p, dict) else p) for p in declared]
+    else:
+        names = []
+    if not names:
+        # No spec: every dotted column of runs.parquet is a parameter (metrics have no dots).
+        names = [c for c in runs.columns if "." in c]
+    return [n for n in names if n in runs.columns]
+
+
+def kind_of(directory: str | Path) -> str:
+    """``"run"`` or ``"sweep"``; raises ``AnalysisError`` if ``directory`` is neither."""
+    path = Path(directory)
+    if not path.exists():
+        raise AnalysisError(f"{path}: no such directory")
+    if not path.is_dir():
+        raise AnalysisError(f"{path}: not a directory (expected a labsim run or sweep directory)")
+    if (path / "runs.parquet").exists() or (path / "runs.csv").exists():
+        return "sweep"
+    if any((path / f"timeseries{s}").exists() for s in (".csv", ".parquet")):
+        return "run"
+    raise AnalysisError(
+        f"{path}: not a labsim run or sweep directory (no timeseries.csv/.parquet or runs.parquet)"
+    )
+
+
+def load_run(directory: str | Path) -> RunData:
+    """Read a run directory written by ``labsim run`` (CSV or Parquet)."""
+    path = Path(directory)
+    if kind_of(path) != "run":
+        raise AnalysisError(f"{path}: a sweep directory, not a run directory")
+    tables = {name: read_table(path, name) for name in RUN_TABLES}
+    for name in ("timeseries", "labs", "events"):
+        if "date" in tables[name]:
+            tables[name]["time"] = _to_datetime(tables[name]["date"])
+    models = tables["models"]
+    if "completed" in models:
+        models["completed_time"] = _to_datetime(models["completed"])
+    if "started" in models:
+        models["started_time"] = _to_datetime(models["started"])
+    lineage_path = path / "lineage.json"
+    lineage = (
+        json.loads(lineage_path.read_text(encoding="utf-8")) if lineage_path.exists() else None
+    )
+    return RunData(
+        path=path,
+        scenario=_read_yaml(path / "scenario.resolved.yaml"),
+        meta=_read_json(path / "meta.json"),
+        lineage_data=lineage,
+        **tables,
+    )
+
+
+def load_sweep(directory: str | Path) -> SweepData:
+    """Read a sweep directory written by ``labsim sweep``."""
+    path = Path(directory)
+    if kind_of(path) != "sweep":
+        raise AnalysisError(f"{path}: a run directory, not a sweep directory")
+    runs = read_table(path, "runs")
+    timeseries = read_table(path, "timeseries", required=False)
+    if timeseries is None:
+        timeseries = pd.DataFrame(columns=["run_id", "step", "date"])
+    if "date" in timeseries:
+        timeseries["time"] = _to_datetime(timeseries["date"])
+    spec = _read_yaml(path / "sweep.resolved.yaml")
+    return SweepData(
+        path=path,
+        runs=runs,
+        timeseries=timeseries,
+        spec=spec,
+        meta=_read_json(path / "meta.json"),
+        parameters=_swept_parameters(spec, runs),
+    )
+
+
+def load(directory: str | Path) -> RunData | SweepData:
+    """A run or sweep directory, whichever ``directory`` is."""
+    return load_run(directory) if kind_of(directory) == "run" else load_sweep(directory)
+
+
+def read_sensitivity(path: str | Path) -> pd.DataFrame:
+    """A sensitivity CSV normalised to columns ``parameter``, ``index`` (e.g. ``S1``, ``ST``,
+    ``mu_star``), ``value``, ``conf`` (half-width of the 95% interval; NaN if absent) and
+    ``output`` (the metric analysed, if the file names it).
+
+    Accepts the wide layout SALib's ``to_df()`` produces (one row per parameter, columns
+    ``S1, S1_conf, ST, ST_conf`` or ``mu_star, mu_star_conf, sigma``) and a long layout with
+    ``index, value, conf`` columns.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise AnalysisError(f"{path}: no such sensitivity file")
+    frame = pd.read_csv(path)
+    lower = {c.lower(): c for c in frame.columns}
+    param_col = next(
+        (lower[k] for k in ("parameter", "param", "name", "names", "variable") if k in lower),
+        frame.columns[0],
+    )
+    output_col = next((lower[k] for k in ("output", "metric") if k in lower), None)
+    rows = []
+    if "index" in lower and "value" in lower:
+        conf = lower.get("conf") or lower.get("ci") or lower.get("confidence")
+        for rec in frame.to_dict("records"):
+            rows.append(
+                {
+                    "parameter": str(rec[param_col]),
+                    "index": str(rec[lower["index"]]),
+                    "value": float(rec[lower["value"]]),
+                    "conf": float(rec[conf]) if conf else float("nan"),
+                    "output": str(rec[output_col]) if output_col else "",
+                }
+            )
+    else:
+        known = ("S1", "ST", "mu_star", "sigma", "mu")
+        present = [lower[k.lower()] for k in known if k.lower() in lower]
+        if not present:
+            raise AnalysisError(
+                f"{path}: no sensitivity indices found (expected columns such as S1, ST or mu_star)"
+            )
+        for rec in frame.to_dict("records"):
+            for col in present:
+                conf_col = lower.get(col.lower() + "_conf")
+                rows.append(
+                    {
+                        "parameter": str(rec[param_col]),
+                        "index": col,
+                        "value": float(rec[col]),
+                        "conf": float(rec[conf_col]) if conf_col else float("nan"),
+                        "output": str(rec[output_col]) if output_col else "",
+                    }
+                )
+    out = pd.DataFrame(rows, columns=["parameter", "index", "value", "conf", "output"])
+    if out.empty:
+        raise AnalysisError(f"{path}: the sensitivity file has no rows")
+    return out
