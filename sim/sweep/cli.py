@@ -59,6 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PATH=VALUE",
         help="fix a scenario value for every run (added to the sweep file's set: block)",
     )
+    p.add_argument(
+        "--commit-every",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="write finished runs to disk at least this often (default 0.5; 0: every batch)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--quiet", action="store_true", help="print only the sweep directory")
     p.set_defaults(handler=cmd_sweep)
@@ -112,6 +119,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             resume=args.resume,
             progress=not (args.no_progress or args.quiet),
+            flush_seconds=args.commit_every,
         )
     except KeyboardInterrupt:
         print(
@@ -155,20 +163,29 @@ def structure_table(runs, name: str, max_rows: int = 8) -> list[str]:
     col = runs[name]
     key = col
     if col.nunique() > max_rows and pd.api.types.is_numeric_dtype(col):
-        key = pd.qcut(col, q=min(max_rows, 4), duplicates="drop")
+        bins = pd.qcut(col, q=4, duplicates="drop")
+        key = bins.map(lambda iv: f"{iv.left:.3g} to {iv.right:.3g}").astype(str)
+        key = pd.Categorical(
+            key,
+            categories=list(
+                dict.fromkeys(f"{iv.left:.3g} to {iv.right:.3g}" for iv in bins.cat.categories)
+            ),
+            ordered=True,
+        )
+        key = pd.Series(key, index=col.index)
     status = runs["structure_final"].where(runs["status"] == "ok", "failed")
     table = pd.crosstab(key, status, normalize="index")
     present = [s for s in (*STRUCTURES, "failed") if s in table.columns]
     table = table.reindex(columns=present, fill_value=0.0)
     counts = key.value_counts()
-    head = f"  {'final structure by ' + name:<44}" + "".join(
-        f"{_SHORT.get(s, s):>10}" for s in present
-    )
+    title = f"final structure by {name}"
+    width = max(len(title), *(len(str(v)) for v in table.index)) + 2
+    head = f"  {title:<{width}}" + "".join(f"{_SHORT.get(s, s):>10}" for s in present)
     out = [head + f"{'runs':>7}"]
     for value, row in table.iterrows():
         label = f"{value:g}" if isinstance(value, float) else str(value)
         out.append(
-            f"  {label:<44}"
+            f"  {label:<{width}}"
             + "".join(f"{row[s]:>10.0%}" for s in present)
             + f"{int(counts.get(value, 0)):>7}"
         )
