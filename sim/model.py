@@ -584,9 +584,11 @@ class LabRaceModel(mesa.Model):
             ) / self.step_months
             lab.raise_if_needed(burn)
             self._check_wake_up(lab)
-        for lab in list(self.active):
-            if lab.cash_usd < 0 and self.mech.exit.enabled:
-                self._fail(lab)
+        if self.mech.exit.enabled:
+            floor = self.mech.exit.min_viable_engineers
+            for lab in list(self.active):
+                if lab.cash_usd < 0 or lab.engineers < floor:
+                    self._fail(lab)
 
     def _check_wake_up(self, lab: Lab) -> None:
         thr = lab.params.wake_up_lead_threshold

@@ -75,12 +75,12 @@ class WorldParams(Frozen):
         0.5, description="Weight of the ideas wall in the 'mixed' regime (0 = scaling, 1 = ideas)."
     )
     ideas_wall_loss: Positive = Field(
-        0.15,
+        0.1,
         description="Extra irreducible loss (nats/token) in the ideas regime before any research; "
         "a compute-only lab stalls at capability(E + this).",
     )
     ideas_reference_engineer_years: Positive = Field(
-        1000.0, description="Research stock (engineer-years) that halves the ideas wall."
+        5000.0, description="Research stock (engineer-years) that halves the ideas wall."
     )
     ideas_exponent: Positive = Field(
         1.0, description="Wall = ideas_wall_loss * (1 + R/R_ref)^-exponent."
@@ -237,12 +237,15 @@ class MarketParams(Frozen):
         5e13, description="Cap on potential spending: about half of world GDP (~$100T, World Bank)."
     )
     capability_preference: NonNegative = Field(
-        4.0, description="Logit weight on ln(capability): a model 2x as capable gets 2^4 the odds."
+        6.0,
+        description="Logit weight on the log-odds of capability. Customers flock to the best "
+        "model: at 6, a model doing 10% of tasks has ~50x the odds of one doing 5%.",
     )
     price_sensitivity: Positive = Field(
-        3.0,
+        2.0,
         description="Logit weight on ln(price). With logit demand a firm's price elasticity is "
-        "beta*(1-share), so the Lerner index is 1/(beta*(1-share)).",
+        "beta*(1-share), so the Lerner index is 1/(beta*(1-share)): 0.5-0.7 for a lab with "
+        "0-30% of the market, near the gross margins AI labs report.",
     )
     max_lerner: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.9, description="Cap on (price - cost)/price: the monopoly markup (10x cost)."
@@ -468,6 +471,12 @@ class InvestorFunding(Switch):
 
 class Exit(Switch):
     """A lab that cannot pay its bills and cannot raise leaves."""
+
+    min_viable_engineers: NonNegative = Field(
+        10.0,
+        description="A lab whose budget no longer pays this many engineers has failed, even if "
+        "it never quite runs out of cash.",
+    )
 
 
 class WarmStart(Switch):

@@ -1,6 +1,6 @@
 """Demand, multinomial-logit shares with inertia, and markup pricing.
 
-Customers choose among deployed products by a logit on ln(capability) and ln(price)
+Customers choose among deployed products by a logit on the log-odds of capability and ln(price)
 (Berry 1994); with that demand a firm's own-price elasticity is beta_price * (1 - share), so
 the Bertrand-Nash Lerner index is 1 / (beta_price * (1 - share)): markups fall as competition
 rises. Inertia (switching costs) moves shares only part of the way each month.
@@ -32,6 +32,13 @@ def potential_spending_usd_per_year(
     return min(w, max_spending_usd_per_year)
 
 
+def capability_log_odds(capability: float) -> float:
+    """ln(c / (1 - c)): customers value the tasks a model does relative to those it leaves
+    undone, so gains near saturation still count (clipped away from 0 and 1)."""
+    c = min(max(capability, 1e-12), 1.0 - 1e-9)
+    return math.log(c / (1.0 - c))
+
+
 def logit_shares(
     capability: Sequence[float],
     price: Sequence[float],
@@ -40,27 +47,10 @@ def logit_shares(
 ) -> list[float]:
     """Multinomial-logit shares over products with positive capability (others get 0).
 
-    Utility u_i = capability_preference * ln(capability_i) - price_sensitivity * ln(price_i);
-    computed as a ratio of powers, which is the same and avoids exp overflow."""
-    try:
-        weights = [
-            (c**capability_preference) * (p**-price_sensitivity) if c > 0 else 0.0
-            for c, p in zip(capability, price, strict=True)
-        ]
-    except OverflowError:
-        return _logit_shares_in_logs(capability, price, capability_preference, price_sensitivity)
-    top = max(weights, default=0.0)
-    if top <= 0 or not math.isfinite(top):
-        return _logit_shares_in_logs(capability, price, capability_preference, price_sensitivity)
-    total = sum(weights)
-    return [w / total for w in weights]
-
-
-def _logit_shares_in_logs(
-    capability, price, capability_preference, price_sensitivity
-) -> list[float]:
+    Utility u_i = capability_preference * logodds(capability_i) - price_sensitivity * ln(price_i).
+    """
     utility = [
-        capability_preference * math.log(c) - price_sensitivity * math.log(p)
+        capability_preference * capability_log_odds(c) - price_sensitivity * math.log(p)
         if c > 0
         else -math.inf
         for c, p in zip(capability, price, strict=True)

@@ -98,7 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from sim.sweep.runner import run_sweep
+    from sim.sweep.runner import WorkerLost, run_sweep
     from sim.sweep.spec import load_sweep
 
     sweep = load_sweep(args.spec, args.overrides)
@@ -128,6 +128,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    except WorkerLost as exc:
+        print(f"error: {exc}\n  labsim sweep {args.spec} --resume --out {out}", file=sys.stderr)
+        return 1
     if args.quiet:
         print(out)
     else:

@@ -41,6 +41,10 @@ from sim.sweep.metrics import empty_metrics, final_metrics
 from sim.sweep.spec import Sweep
 
 
+class WorkerLost(RuntimeError):
+    """A worker process died (killed, out of memory); finished runs are saved."""
+
+
 @dataclass
 class Outcome:
     """What a worker sends back for one run. ``ts`` maps each recorded column to its values
@@ -448,6 +452,18 @@ def run_sweep(
     except KeyboardInterrupt:
         interrupted = True
         flush()
+    except Exception as exc:
+        from concurrent.futures.process import BrokenProcessPool
+
+        flush()
+        meta["status"] = "crashed"
+        _write_meta(out, meta)
+        if isinstance(exc, BrokenProcessPool):
+            raise WorkerLost(
+                "a worker process died (killed or out of memory); finished runs are saved, "
+                "finish the sweep with --resume"
+            ) from exc
+        raise
     finally:
         back.close()
         bar.close()
