@@ -98,6 +98,35 @@ class RunData:
                         names.append(lab)
         return names
 
+    def highlighted_labs(self, k: int | None = None) -> list[str]:
+        """The labs figures colour: all of them when there are at most ``k`` (default
+        ``style.MAX_COLORED_LABS``), else the ``k`` with the highest peak market share (ties:
+        peak capability, then order of appearance), in order of appearance."""
+        from analysis.style import MAX_COLORED_LABS
+
+        k = MAX_COLORED_LABS if k is None else k
+        order = self.lab_order
+        if len(order) <= k:
+            return order
+        peaks = self.labs.groupby("lab")[["market_share", "capability"]].max()
+        rank = sorted(
+            order,
+            key=lambda lab: (
+                -float(peaks["market_share"].get(lab, 0.0) or 0.0),
+                -float(peaks["capability"].get(lab, 0.0) or 0.0),
+                order.index(lab),
+            ),
+        )
+        top = set(rank[:k])
+        return [lab for lab in order if lab in top]
+
+    def lab_colors(self) -> dict[str, str]:
+        """Colour of every lab of the run, the same in every figure (grey for labs not
+        highlighted in a crowded run)."""
+        from analysis.style import lab_colors
+
+        return lab_colors(self.lab_order, self.highlighted_labs())
+
     def lineage(self):
         """The model lineage as a ``networkx.DiGraph`` (rebuilt from ``models`` if the
         directory has no ``lineage.json``)."""
@@ -143,7 +172,9 @@ class SweepData:
 
     def sensitivity_files(self) -> list[Path]:
         """Sensitivity CSVs written by ``labsim sensitivity`` into this directory."""
-        return sorted(p for p in self.path.rglob("*.csv") if "sensitivity" in p.name.lower())
+        return sorted(
+            p for p in self.path.glob("*.csv") if p.name.lower().startswith("sensitivity")
+        )
 
     def require_parameter(self, name: str) -> str:
         """The swept parameter ``name`` (a dotted path, or a unique suffix of one such as

@@ -74,11 +74,19 @@ def _subplots(nrows: int, height_in: float, height_ratios=None, sharex=True):
     return fig, list(axes[:, 0])
 
 
-def _lab_handles(colors: dict[str, str], labs: list[str] | None = None):
+def _lab_handles(run: RunData):
+    """Legend entries for the highlighted labs, plus one for the grey "other labs"."""
     from matplotlib.patches import Patch
 
-    labs = labs if labs is not None else list(colors)
-    return [Patch(facecolor=colors[lab], edgecolor="none") for lab in labs], labs
+    colors = run.lab_colors()
+    shown = run.highlighted_labs()
+    handles = [Patch(facecolor=colors[lab], edgecolor="none") for lab in shown]
+    labels = list(shown)
+    others = len(run.lab_order) - len(shown)
+    if others:
+        handles.append(Patch(facecolor=style.OTHER_LABS, edgecolor="none"))
+        labels.append(f"{style.OTHER_LABEL} ({others})")
+    return handles, labels
 
 
 def _method_handles(methods):
@@ -108,7 +116,11 @@ def _share_matrix(run: RunData) -> pd.DataFrame:
 
 
 def _add_title(fig, title: str, subtitle: str | None = None) -> None:
-    text = title if not subtitle else f"{title}\n{subtitle}"
+    """A left-aligned title, the subtitle wrapped to the figure's width."""
+    import textwrap
+
+    width = int(105 * fig.get_figwidth() / style.WIDTH_IN)
+    text = title if not subtitle else title + "\n" + "\n".join(textwrap.wrap(subtitle, width))
     fig.suptitle(text, fontsize=style.FONT_PT + 1, x=0.01, ha="left")
 
 
@@ -151,14 +163,15 @@ def _draw_hhi_thresholds(ax) -> list:
         ),
     ]
     artists = []
-    for y, text in labels:
+    for k, (y, text) in enumerate(labels):
         artists.append(
             ax.text(
                 1.01,
                 y,
                 text,
                 transform=trans,
-                va="center",
+                # the monopoly label sits above its line, clear of the band label below it
+                va="bottom" if k == len(labels) - 1 else "center",
                 ha="left",
                 fontsize=style.FONT_PT - 1.5,
                 color="#333333",
@@ -187,15 +200,25 @@ def _percent():
 
 
 def _stack_shares(ax, run: RunData, colors: dict[str, str]) -> None:
+    """Stacked shares of the highlighted labs, the other labs summed in one grey layer on top."""
     shares = _share_matrix(run)
-    labs = [lab for lab in shares.columns if shares[lab].max() > 0] or list(shares.columns)
+    shown = [lab for lab in run.highlighted_labs() if lab in shares.columns]
+    others = [lab for lab in shares.columns if lab not in shown]
+    layers = [shares[lab].to_numpy() for lab in shown]
+    layer_colors = [colors[lab] for lab in shown]
+    labels = list(shown)
+    if others:
+        layers.append(shares[others].sum(axis=1).to_numpy())
+        layer_colors.append(style.OTHER_LABS)
+        labels.append(style.OTHER_LABEL)
     ax.stackplot(
         shares.index,
-        *[shares[lab].to_numpy() for lab in labs],
-        colors=[colors[lab] for lab in labs],
-        labels=labs,
+        *layers,
+        colors=layer_colors,
+        labels=labels,
         linewidth=0.3,
         edgecolor="white",
+        gid="shares",
     )
     ax.set_ylim(0, 1)
     ax.set_ylabel("market share\n(of revenue)")
@@ -222,7 +245,7 @@ def concentration_figure(data, by: str | None = None):
             return _sweep_concentration_figure(loaded, by)
         run = loaded
     with style.figure_style():
-        colors = style.lab_colors(run.lab_order)
+        colors = run.lab_colors()
         fig, (ax_h, ax_k, ax_s) = _subplots(3, 5.2, height_ratios=[1.1, 0.09, 1])
         ts = run.timeseries
         _draw_hhi_thresholds(ax_h)
@@ -239,7 +262,7 @@ def concentration_figure(data, by: str | None = None):
         )
         _stack_shares(ax_s, run, colors)
         style.format_date_axis(ax_s)
-        handles, labels = _lab_handles(colors, [c for c in run.lab_order if c in colors])
+        handles, labels = _lab_handles(run)
         style.fig_legend(fig, handles, labels)
         _add_title(fig, "Market concentration", _run_subtitle(run))
         return fig
@@ -280,7 +303,7 @@ def _category_strip(ax, times, values, color_of, text_of, ylabel: str, gid: str)
                 text = text_of(value, years)
                 # one 7.5 pt character is about 1% of a 6-inch axis
                 if years * 365.25 / total_days > 0.0095 * (len(text) + 2):
-                    dark = sum(to_rgb(color)) / 3 < 0.55
+                    dark = _luminance(to_rgb(color)) < 0.4
                     ax.text(
                         t0 + (t1 - t0) / 2,
                         0.5,
@@ -381,9 +404,7 @@ def _sweep_concentration_figure(sweep: SweepData, by: str | None):
         title = f"sweep {sweep.name}: median HHI across replications"
         if by:
             title += f", by {by}"
-        fig.legend(
-            handles, labels, loc="outside lower center", ncol=min(len(labels), 4), title=by or None
-        )
+        style.fig_legend(fig, handles, labels, title=by or None)
         _add_title(fig, "Market concentration", title)
         return fig
 
@@ -393,10 +414,13 @@ def _sweep_concentration_figure(sweep: SweepData, by: str | None):
 
 def _event_label(row) -> str:
     kind = str(row.type)
-    lab = str(row.lab)
+    lab = str(row.lab) if row.lab == row.lab else ""
     detail = str(row.detail) if row.detail == row.detail else ""
     verbs = {"entry": "enters", "exit": "exits"}
-    text = f"{lab} {verbs[kind]}" if kind in verbs else f"{kind.replace('_', ' ')}: {lab}"
+    if kind in verbs and lab:
+        text = f"{lab} {verbs[kind]}"
+    else:
+        text = kind.replace("_", " ") + (f": {lab}" if lab else "")
     if detail and len(detail) <= 24:
         text += f" ({detail})"
     return text
@@ -407,7 +431,7 @@ def market_shares_figure(data):
     how long, and the run's events (entries, exits, mergers, acquisitions, shocks) marked."""
     run = _as_run(data)
     with style.figure_style():
-        colors = style.lab_colors(run.lab_order)
+        colors = run.lab_colors()
         ts = run.timeseries
         events = run.events.dropna(subset=["time"]).sort_values("time")
         few = len(events) <= MAX_EVENT_LABELS
@@ -427,10 +451,13 @@ def market_shares_figure(data):
             gid="leader",
         )
         _event_strip(ax_e, events, colors, layout, rows)
-        for t in events["time"]:
+        # With many events, entries and exits show in the stack itself; keep the lines for
+        # the market-wide events (mergers, shocks, caps) that explain a break in it.
+        lined = events if few else events[~events["type"].isin(["entry", "exit"])]
+        for t in lined["time"]:
             ax_s.axvline(t, color="black", lw=0.7, ls="--", alpha=0.7, gid="event")
         style.format_date_axis(ax_s)
-        handles, labels = _lab_handles(colors, [c for c in run.lab_order if c in colors])
+        handles, labels = _lab_handles(run)
         from matplotlib.lines import Line2D
 
         for kind in pd.unique(events["type"]):
@@ -514,13 +541,16 @@ def race_figure(data):
     release as a marker shaped by its training method."""
     run = _as_run(data)
     with style.figure_style():
-        colors = style.lab_colors(run.lab_order)
+        colors = run.lab_colors()
         fig, (ax_c, ax_f) = _subplots(2, 5.2)
         labs, models = run.labs, run.models.dropna(subset=["completed_time"])
+        shown = set(run.highlighted_labs())
         for lab in run.lab_order:
             rows = labs[labs["lab"] == lab]
             cap = rows["capability"].where(rows["capability"] > 0)
-            ax_c.plot(rows["time"], cap, color=colors[lab], lw=1.6, gid=f"lab:{lab}")
+            # highlighted labs on top; the crowd of other labs as thin grey context
+            line = dict(lw=1.6, zorder=2) if lab in shown else dict(lw=0.6, alpha=0.7, zorder=1)
+            ax_c.plot(rows["time"], cap, color=colors[lab], gid=f"lab:{lab}", **line)
             mine = models[(models["lab"] == lab) & (models["method"] != "distilled")].sort_values(
                 "completed_time"
             )
@@ -529,18 +559,19 @@ def race_figure(data):
                 end = rows["time"].max() if not rows.empty else mine["completed_time"].max()
                 x = [*mine["completed_time"], end]
                 y = [*best, best.iloc[-1]]
-                ax_f.step(x, y, where="post", color=colors[lab], lw=1.6, gid=f"lab:{lab}")
+                ax_f.step(x, y, where="post", color=colors[lab], gid=f"lab:{lab}", **line)
         methods = [m for m in style.METHOD_MARKERS if m in set(models["method"])]
         methods += sorted(set(models["method"]) - set(methods))
         for method in methods:
             sub = models[models["method"] == method]
             face = [colors.get(lab, style.GREY) for lab in sub["lab"]]
+            crowded = len(models) > 300  # small markers, or thousands of releases become a smear
             kw = dict(
                 marker=style.METHOD_MARKERS.get(method, "o"),
-                s=16,
+                s=6 if crowded else 16,
                 c=face,
                 edgecolors="white",
-                linewidths=0.4,
+                linewidths=0.0 if crowded else 0.4,
                 zorder=3,
                 gid=f"method:{method}",
             )
@@ -558,7 +589,7 @@ def race_figure(data):
         ax_f.set_ylabel("training compute\n(FLOP, log)")
         style.format_date_axis(ax_f)
         ax_f.set_xlim(run.timeseries["time"].min(), run.timeseries["time"].max())
-        lab_h, lab_l = _lab_handles(colors)
+        lab_h, lab_l = _lab_handles(run)
         met_h, met_l = _method_handles(methods)
         style.fig_legend(fig, lab_h + met_h, lab_l + met_l, ncol=min(len(lab_l) + len(met_l), 7))
         _add_title(
@@ -623,41 +654,68 @@ def beliefs_figure(data):
     step_months = float(run.scenario.get("step_months") or 1)
     per_year = 12.0 / step_months
     with style.figure_style():
-        colors = style.lab_colors(run.lab_order)
+        colors = run.lab_colors()
         fig, (ax_b, ax_s) = _subplots(2, 5.2)
         labs = run.labs
+        shown = set(run.highlighted_labs())
         for lab in run.lab_order:
             rows = labs[labs["lab"] == lab]
             if rows.empty:
                 continue
+            line = dict(lw=1.6, zorder=2) if lab in shown else dict(lw=0.5, alpha=0.6, zorder=1)
             ax_b.plot(
-                rows["time"], rows["belief_compute_elasticity"], color=colors[lab], gid=f"lab:{lab}"
+                rows["time"],
+                rows["belief_compute_elasticity"],
+                color=colors[lab],
+                gid=f"lab:{lab}",
+                **line,
             )
             for col, ls in (("compute_spend_usd", "-"), ("staff_spend_usd", "--")):
-                spend = rows[col] * per_year
+                # a trailing one-year mean: monthly compute bills jump with every run started
+                window = max(1, round(12 / step_months))
+                spend = rows[col].rolling(window, min_periods=1).mean() * per_year
                 ax_s.plot(
                     rows["time"],
                     spend.where(spend > 0),
                     color=colors[lab],
                     ls=ls,
                     gid=f"{col}:{lab}",
+                    **line,
                 )
         ax_b.set_ylim(0, 1)
         ax_b.set_ylabel("believed compute\nelasticity a")
         ax_s.set_yscale("log")
-        ax_s.set_ylabel("spending\n(USD per year, log)")
+        ax_s.set_ylabel("spending, USD/yr\n(12-month mean, log)")
         _usd_axis(ax_s)
         style.format_date_axis(ax_s)
         ax_s.set_xlim(run.timeseries["time"].min(), run.timeseries["time"].max())
         from matplotlib.lines import Line2D
 
-        lab_h, lab_l = _lab_handles(colors)
+        lab_h, lab_l = _lab_handles(run)
         kind_h = [Line2D([], [], color="#333333", ls="-"), Line2D([], [], color="#333333", ls="--")]
         style.fig_legend(
             fig, lab_h + kind_h, lab_l + ["compute", "staff"], ncol=min(len(lab_l) + 2, 7)
         )
         _add_title(fig, "Beliefs and budgets", _run_subtitle(run))
         return fig
+
+
+def _luminance(rgb) -> float:
+    """WCAG relative luminance of an RGB triple in [0, 1] (picks black or white text)."""
+
+    def lin(c):
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _wrap_param(name: str, width: int = 28) -> str:
+    """A long dotted parameter path on two lines, broken at its last dot (for y labels)."""
+    if len(name) <= width or "." not in name:
+        return name
+    head, tail = name.rsplit(".", 1)
+    return f"{head}.\n{tail}"
 
 
 def _log_ticks_125(ax) -> None:
@@ -686,64 +744,83 @@ def _usd_axis(ax) -> None:
 # ------------------------------------------------------------------------------ 6. lineage
 
 
+MAX_LINEAGE_NODES = 600  # above this, distilled models nobody built on are left out
+
+
 def lineage_figure(data):
-    """The model lineage graph laid out as swim lanes: one lane per lab, models placed at
-    their completion date (distilled product models just below their lab's frontier models),
-    coloured by lab and shaped by method; edges styled by method (warm start solid,
-    distillation dotted, imitation dashed)."""
+    """The model lineage graph laid out as swim lanes: one lane per lab (labs not highlighted
+    in a crowded run share one grey lane), models placed at their completion date (distilled
+    product models just below their lab's frontier models), coloured by lab and shaped by
+    method; edges styled by method (warm start solid, distillation dotted, imitation dashed).
+    With more than ``MAX_LINEAGE_NODES`` models the distilled products are omitted."""
     run = _as_run(data)
     import matplotlib.dates as mdates
     import networkx as nx
+    from matplotlib.lines import Line2D
 
     graph = run.lineage()
     models = run.models.set_index("model_id") if "model_id" in run.models else pd.DataFrame()
     with style.figure_style():
-        colors = style.lab_colors(run.lab_order)
-        lanes = [
-            lab
-            for lab in run.lab_order
-            if any(d.get("lab") == lab for _, d in graph.nodes(data=True))
-        ]
+        colors = run.lab_colors()
+        shown = run.highlighted_labs()
+        present = {d.get("lab") for _, d in graph.nodes(data=True)}
+        lanes = [lab for lab in shown if lab in present]
+        if present - set(shown):
+            lanes.append(style.OTHER_LABEL)
         lane_of = {lab: i for i, lab in enumerate(lanes)}
-        height = max(2.2, 0.5 * len(lanes) + 1.5)
-        fig, (ax,) = _subplots(1, height)
+        omit_distilled = graph.number_of_nodes() > MAX_LINEAGE_NODES
+        fig, (ax,) = _subplots(1, max(2.2, 0.5 * len(lanes) + 1.5))
         pos = {}
         for node, d in graph.nodes(data=True):
+            # leaf products go; a distilled model someone imitated keeps its edge
+            if omit_distilled and d.get("method") == "distilled" and graph.out_degree(node) == 0:
+                continue
             # models.csv has the YYYY-MM date; lineage.json stores a fractional year
             when = models.loc[node, "completed"] if node in models.index else d.get("completed")
             t = _as_timestamp(when)
-            if pd.isna(t) or d.get("lab") not in lane_of:
+            lane = lane_of.get(d.get("lab"), lane_of.get(style.OTHER_LABEL))
+            if pd.isna(t) or lane is None:
                 continue
             offset = -0.32 if d.get("method") == "distilled" else 0.0
-            pos[node] = (mdates.date2num(t), -lane_of[d["lab"]] + offset)
+            pos[node] = (mdates.date2num(t), -lane + offset)
         sub = graph.subgraph(pos)
-        for method in sorted({d.get("method", "") for _, _, d in sub.edges(data=True)}):
+        crowded = sub.number_of_edges() > 400  # arrows are one patch each: slow and cluttered
+        edge_methods = sorted({d.get("method", "") for _, _, d in sub.edges(data=True)})
+        for method in edge_methods:
             edges = [(u, v) for u, v, d in sub.edges(data=True) if d.get("method", "") == method]
             edge_colors = [
-                colors.get(sub.nodes[v].get("lab"), style.GREY)
-                if method != "distilled"
-                else "#888888"
+                "#888888"
+                if method == "distilled"
+                else colors.get(sub.nodes[v].get("lab"), style.GREY)
                 for _, v in edges
             ]
-            nx.draw_networkx_edges(
-                sub,
-                pos,
+            kw = dict(
                 edgelist=edges,
                 ax=ax,
                 edge_color=edge_colors,
                 style=style.METHOD_LINESTYLES.get(method, "-"),
-                width=0.9 if method != "distilled" else 0.6,
-                arrows=True,
-                arrowsize=5,
-                arrowstyle="-|>",
+                width=0.6 if method == "distilled" or crowded else 0.9,
+                alpha=0.6 if crowded else 1.0,
                 node_size=14,
-                connectionstyle="arc3,rad=0.0" if method != "imitation" else "arc3,rad=0.15",
             )
+            if crowded:
+                nx.draw_networkx_edges(sub, pos, arrows=False, **kw)
+            else:
+                nx.draw_networkx_edges(
+                    sub,
+                    pos,
+                    arrows=True,
+                    arrowsize=5,
+                    arrowstyle="-|>",
+                    connectionstyle="arc3,rad=0.15" if method == "imitation" else "arc3,rad=0.0",
+                    **kw,
+                )
         methods = [
             m
             for m in style.METHOD_MARKERS
             if any(d.get("method") == m for _, d in sub.nodes(data=True))
         ]
+        size = 10 if sub.number_of_nodes() > 300 else 22
         for method in methods:
             nodes = [n for n, d in sub.nodes(data=True) if d.get("method") == method]
             nx.draw_networkx_nodes(
@@ -752,17 +829,16 @@ def lineage_figure(data):
                 nodelist=nodes,
                 ax=ax,
                 node_shape=style.METHOD_MARKERS[method],
-                node_size=22 if method != "distilled" else 12,
+                node_size=size if method != "distilled" else size * 0.6,
                 node_color=[colors.get(sub.nodes[n].get("lab"), style.GREY) for n in nodes],
                 edgecolors="white",
                 linewidths=0.3,
             )
+        # networkx hides the ticks; dates and lane names are wanted here
         ax.tick_params(
             axis="both", which="both", bottom=True, left=False, labelbottom=True, labelleft=True
         )
         ax.set_yticks([-i for i in range(len(lanes))], lanes)
-        for tick, lab in zip(ax.get_yticklabels(), lanes, strict=True):
-            tick.set_color(colors[lab])
         ax.set_ylim(-len(lanes) + 0.45, 0.3)
         t0, t1 = run.timeseries["time"].min(), run.timeseries["time"].max()
         pad = (t1 - t0) * 0.02
@@ -771,25 +847,24 @@ def lineage_figure(data):
         ax.xaxis_date()
         style.format_date_axis(ax)
         ax.set_xlabel("completion date")
-        for side in ("left",):
-            ax.spines[side].set_visible(False)
-        from matplotlib.lines import Line2D
-
+        ax.spines["left"].set_visible(False)
         node_h, node_l = _method_handles(methods)
-        edge_methods = sorted({d.get("method", "") for _, _, d in sub.edges(data=True)})
         edge_h = [
             Line2D([], [], color="#555555", ls=style.METHOD_LINESTYLES.get(m, "-"), lw=1)
             for m in edge_methods
         ]
         edge_l = [f"edge: {style.METHOD_LABELS.get(m, m)}" for m in edge_methods]
-        style.fig_legend(
-            fig, node_h + edge_h, node_l + edge_l, ncol=min(len(node_l) + len(edge_l), 4)
+        style.fig_legend(fig, node_h + edge_h, node_l + edge_l)
+        note = (
+            f"leaf distilled products omitted ({graph.number_of_nodes()} models in all)"
+            if omit_distilled
+            else "distilled products below each lane"
         )
         _add_title(
             fig,
             "Model lineage",
             f"{_run_subtitle(run)}; {sub.number_of_nodes()} models, "
-            f"{sub.number_of_edges()} parent links; distilled products below each lane",
+            f"{sub.number_of_edges()} parent links; {note}",
         )
         return fig
 
@@ -881,14 +956,14 @@ def phase_figure(data, x: str, y: str):
                     gid=f"cell:{top}",
                 )
             )
-            dark = sum(to_rgb(color)) / 3 < 0.5
+            dark = _luminance(to_rgb(color)) < 0.4
             ax.text(
                 i,
                 j,
                 f"{row[top]:.0%}\nn={int(row['n'])}",
                 ha="center",
                 va="center",
-                fontsize=style.FONT_PT - 1.5,
+                fontsize=style.FONT_PT - 1,
                 color="white" if dark else "black",
             )
         ax.set_xlim(-0.5, len(xorder) - 0.5)
@@ -896,7 +971,7 @@ def phase_figure(data, x: str, y: str):
         ax.set_xticks(range(len(xorder)), [_format_level(v) for v in xorder])
         ax.set_yticks(range(len(yorder)), [_format_level(v) for v in yorder])
         ax.set_xlabel(x)
-        ax.set_ylabel(y)
+        ax.set_ylabel(_wrap_param(y))
         ax.grid(False)
         order = [s for s in (*style.STRUCTURE_ORDER, "no_market") if s in present]
         order += sorted(present - set(order))
@@ -982,7 +1057,8 @@ def phase_shares_figure(data, x: str, y: str):
             ax.set_yticks(range(len(yorder)), [_format_level(v) for v in yorder])
             ax.grid(False)
         fig.supxlabel(x, fontsize=style.FONT_PT)
-        fig.supylabel(y, fontsize=style.FONT_PT)
+        for row in axes:
+            row[0].set_ylabel(_wrap_param(y))
         if image is not None:
             bar = fig.colorbar(image, ax=axes, shrink=0.8, format=_percent())
             bar.set_label("share of replications")
@@ -1020,7 +1096,10 @@ def sensitivity_figure(data, file: str | Path | None = None, top: int = 20):
         "mu_star": "Morris μ*",
         "sigma": "Morris σ",
     }
-    output = next((o for o in table["output"] if o), Path(file).stem)
+    # labsim sensitivity names its files sensitivity-METHOD-OUTPUT.csv
+    stem_parts = Path(file).stem.split("-", 2)
+    from_name = stem_parts[2] if len(stem_parts) == 3 else Path(file).stem
+    output = next((o for o in table["output"] if o), from_name)
     with style.figure_style():
         fig, (ax,) = _subplots(
             1, max(2.2, 0.32 * len(ranked) * max(1, len(shown) / 1.5) + 1.2), sharex=False
@@ -1049,7 +1128,7 @@ def sensitivity_figure(data, file: str | Path | None = None, top: int = 20):
             else "elementary effect μ* (units of the output)"
         )
         ax.grid(axis="y", visible=False)
-        ax.legend(loc="lower right")
+        style.fig_legend(fig, *ax.get_legend_handles_labels())
         _add_title(fig, f"Sensitivity of {output}", f"ranked by {names.get(main, main)}")
         return fig
 

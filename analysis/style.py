@@ -37,6 +37,11 @@ TOL_MUTED = (
 )
 LAB_PALETTE = OKABE_ITO + TOL_MUTED
 GREY = "#777777"
+OTHER_LABS = "#BBBBBB"  # labs not highlighted in a crowded run, grouped as "other labs"
+OTHER_LABEL = "other labs"
+# With more labs than this, the figures colour the most important ones (Okabe-Ito, all
+# distinguishable) and draw the rest in grey: 40 colours in one legend cannot be told apart.
+MAX_COLORED_LABS = 8
 
 # Market structures from least to most concentrated; a sequential colour-blind-safe ramp
 # (Tol's YlOrBr) so "more concentrated" reads as "darker".
@@ -108,12 +113,21 @@ RC = {
 }
 
 
-def lab_colors(labs: Iterable[str]) -> dict[str, str]:
-    """Colour per lab, by order of first appearance in ``labs``; cycles past 17 labs."""
+def lab_colors(labs: Iterable[str], highlighted: Iterable[str] | None = None) -> dict[str, str]:
+    """Colour per lab, by order of first appearance in ``labs``. With ``highlighted``, only
+    those labs get palette colours (still in order of appearance) and the others
+    ``OTHER_LABS`` grey; without it, the palette cycles past 17 labs."""
+    keep = None if highlighted is None else set(highlighted)
     colors: dict[str, str] = {}
+    n = 0
     for lab in labs:
-        if lab and lab not in colors:
-            colors[lab] = LAB_PALETTE[len(colors) % len(LAB_PALETTE)]
+        if not lab or lab in colors:
+            continue
+        if keep is None or lab in keep:
+            colors[lab] = LAB_PALETTE[n % len(LAB_PALETTE)]
+            n += 1
+        else:
+            colors[lab] = OTHER_LABS
     return colors
 
 
@@ -145,7 +159,10 @@ def format_date_axis(ax) -> None:
 
 
 def fig_legend(fig, handles: Sequence, labels: Sequence[str], ncol: int | None = None, **kw):
-    """A legend in a row under the figure's axes (constrained layout makes room), so it
-    never covers data."""
-    ncol = ncol or min(len(labels), 6)
+    """A legend in rows under the figure's axes (constrained layout makes room), so it
+    never covers data; as many columns as fit the figure's width."""
+    longest = max((len(str(label)) for label in labels), default=1)
+    # about 100 characters of 8 pt text fit in 6.5 inches; each entry adds a handle and a gap
+    fit = max(1, int(100 * fig.get_figwidth() / WIDTH_IN) // (longest + 7))
+    ncol = min(ncol or len(labels), fit, len(labels)) or 1
     return fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False, **kw)

@@ -1,0 +1,401 @@
+"""Figures and reports (analysis/): every figure kind from a small real run and a small real
+sweep, checked for what it shows, not only for a file on disk; and the CLI's answers to bad
+requests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import PathCollection, PolyCollection  # noqa: E402
+
+from analysis import plots, style  # noqa: E402
+from analysis.io import AnalysisError, load, load_run, load_sweep  # noqa: E402
+from sim.cli import main  # noqa: E402
+from sim.economics.concentration import (  # noqa: E402
+    HIGHLY_CONCENTRATED_HHI,
+    MODERATELY_CONCENTRATED_HHI,
+    MONOPOLY_CR1,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE = ROOT / "scenarios" / "sweeps" / "smoke.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    from sim.results import run
+    from sim.scenario import load_scenario
+
+    result = run(load_scenario(ROOT / "scenarios" / "baseline.yaml", {"end": "2026-01"}))
+    return result.save(tmp_path_factory.mktemp("analysis") / "run")
+
+
+@pytest.fixture(scope="module")
+def run_data(run_dir):
+    return load_run(run_dir)
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory) -> Path:
+    from sim.sweep import load_sweep as load_spec
+    from sim.sweep import run_sweep
+
+    out = tmp_path_factory.mktemp("analysis") / "sweep"
+    run_sweep(load_spec(SMOKE), out, jobs=1, progress=False)
+    # The smoke design is a grid, which Sobol cannot analyse; write the CSV `labsim
+    # sensitivity` writes (SALib's columns) so the figure has something to read.
+    params = list(pd.read_parquet(out / "runs.parquet").filter(like=".").columns)
+    pd.DataFrame(
+        {
+            "parameter": params,
+            "S1": [0.2, 0.5][: len(params)],
+            "S1_conf": [0.05, 0.1][: len(params)],
+            "ST": [0.3, 0.7][: len(params)],
+            "ST_conf": [0.06, 0.12][: len(params)],
+        }
+    ).to_csv(out / "sensitivity-sobol-hhi_final.csv", index=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sweep_data(sweep_dir):
+    return load_sweep(sweep_dir)
+
+
+def _lines(ax, prefix: str) -> list:
+    return [line for line in ax.get_lines() if str(line.get_gid() or "").startswith(prefix)]
+
+
+def _assert_dates(ax):
+    """The x axis holds dates: tick labels are years (or months within a year on short
+    spans), not step numbers."""
+    import calendar
+
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    months = set(calendar.month_abbr[1:])
+    assert labels and any(text.isdigit() and 1990 < int(text) < 2200 for text in labels)
+    assert all((text.isdigit() and 1990 < int(text) < 2200) or text in months for text in labels)
+
+
+def _assert_labelled(fig):
+    for ax in fig.axes:
+        if ax.get_visible() and ax.get_ylabel() == "" and ax.get_yticks().size:
+            # strips have no ticks; every axis with a scale carries a label
+            assert not ax.get_yticklabels() or ax.get_ylabel(), ax
+
+
+# ------------------------------------------------------------------------------ loading
+
+
+def test_load_run_csv_and_parquet_agree(run_dir, tmp_path):
+    from sim.results import run
+    from sim.scenario import load_scenario
+
+    result = run(load_scenario(ROOT / "scenarios" / "baseline.yaml", {"end": "2026-01"}))
+    pq_dir = result.save(tmp_path / "pq", format="parquet")
+    a, b = load_run(run_dir), load_run(pq_dir)
+    assert a.lab_order == b.lab_order
+    assert len(a.timeseries) == len(b.timeseries)
+    assert a.timeseries["time"].dtype.kind == "M"
+    pd.testing.assert_series_equal(a.timeseries["hhi"], b.timeseries["hhi"])
+    assert load(pq_dir).kind == "run" and load(run_dir).kind == "run"
+
+
+def test_missing_or_foreign_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(AnalysisError, match="no such directory"):
+        load(tmp_path / "nope")
+    (tmp_path / "x.txt").write_text("hi")
+    with pytest.raises(AnalysisError, match="not a labsim run or sweep directory"):
+        load(tmp_path)
+
+
+def test_lab_colours_are_stable_and_colour_blind_safe(run_data):
+    colors = run_data.lab_colors()
+    assert list(colors) == run_data.lab_order
+    assert [colors[lab] for lab in run_data.lab_order] == list(
+        style.OKABE_ITO[: len(run_data.lab_order)]
+    )
+    many = [f"lab{i}" for i in range(12)]
+    picked = style.lab_colors(many, highlighted=many[3:5])
+    assert picked["lab3"] == style.OKABE_ITO[0] and picked["lab4"] == style.OKABE_ITO[1]
+    assert picked["lab0"] == style.OTHER_LABS
+
+
+# -------------------------------------------------------------------------- run figures
+
+
+def test_run_concentration_figure(run_data):
+    fig = plots.concentration_figure(run_data)
+    ax_h, ax_k, ax_s = fig.axes
+    assert len(_lines(ax_h, "hhi")) == 1
+    levels = sorted(line.get_ydata()[0] for line in _lines(ax_h, "threshold"))
+    assert levels == [MODERATELY_CONCENTRATED_HHI, HIGHLY_CONCENTRATED_HHI, 10000 * MONOPOLY_CR1**2]
+    labels = [t.get_text() for t in ax_h.texts if t.get_gid() == "threshold-label"]
+    assert len(labels) == 4 and any("1,800" in t for t in labels)
+    assert any("1,000" in t for t in labels) and any("4,900" in t for t in labels)
+    areas = [c for c in ax_s.collections if isinstance(c, PolyCollection)]
+    assert len(areas) == len(run_data.lab_order)
+    # area colours are the labs' colours, in order
+    colors = run_data.lab_colors()
+    for area, lab in zip(areas, run_data.lab_order, strict=True):
+        assert matplotlib.colors.to_hex(area.get_facecolor()[0]) == colors[lab].lower()
+    assert "HHI" in ax_h.get_ylabel() and "share" in ax_s.get_ylabel()
+    _assert_dates(ax_s)
+
+
+def test_save_concentration_figure_default_path(run_dir):
+    path = plots.save_concentration_figure(run_dir)
+    assert path == run_dir / "plots" / "concentration.png"
+    assert path.stat().st_size > 10_000
+
+
+def test_market_shares_figure(run_data):
+    fig = plots.market_shares_figure(run_data)
+    ax_e, ax_l, ax_s = fig.axes
+    areas = [c for c in ax_s.collections if isinstance(c, PolyCollection)]
+    assert len(areas) == len(run_data.lab_order)
+    leaders = {p.get_gid() for p in ax_l.patches}
+    expected = {f"leader:{lab}" for lab in run_data.timeseries["leader"] if lab}
+    assert leaders == expected
+    markers = [line for line in ax_e.get_lines() if line.get_gid() == "event-marker"]
+    assert len(markers) == len(run_data.events)
+    assert len(_lines(ax_s, "event")) == len(run_data.events)
+    _assert_dates(ax_s)
+
+
+def test_market_shares_labels_events_without_overlap(run_data):
+    events = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2022-01-01", "2022-02-01", "2022-03-01", "2025-06-01"]),
+            "type": ["entry", "exit", "merger", "hardware_shock"],
+            "lab": ["a_new_lab", "deepmind", "google_deepmind", ""],
+            "detail": ["", "bankrupt", "", ""],
+        }
+    )
+    layout = plots._event_layout(events, pd.Timestamp("2020-01-01"), pd.Timestamp("2026-01-01"))
+    rows = [level for level, _, _ in layout]
+    assert rows[:3] == [0, 1, 2]  # three events in three months: three rows
+    assert layout[3][1] == "right"  # near the right edge the label goes left of its marker
+    assert layout[3][2] == "hardware shock"
+
+
+def test_race_figure(run_data):
+    fig = plots.race_figure(run_data)
+    ax_c, ax_f = fig.axes
+    assert ax_c.get_yscale() == "log" and ax_f.get_yscale() == "log"
+    assert len(_lines(ax_c, "lab:")) == len(run_data.lab_order)
+    trained = set(run_data.models.loc[run_data.models["method"] != "distilled", "lab"])
+    assert len(_lines(ax_f, "lab:")) == len(trained)
+    releases = [c for c in ax_f.collections if str(c.get_gid()).startswith("method:")]
+    assert {c.get_gid() for c in releases} == {
+        f"method:{m}" for m in run_data.models["method"].unique()
+    }
+    assert sum(len(c.get_offsets()) for c in releases) == len(run_data.models)
+    assert "FLOP" in ax_f.get_ylabel() and "capability" in ax_c.get_ylabel()
+    _assert_dates(ax_f)
+
+
+def test_overhang_figure(run_data):
+    fig = plots.overhang_figure(run_data)
+    axes = [ax for ax in fig.axes if ax.get_lines()]
+    assert len(axes) == 3
+    assert all(ax.get_yscale() == "log" for ax in axes)
+    gids = {line.get_gid() for ax in axes for line in ax.get_lines()}
+    assert {"runnable_copies", "training_to_serving_ratio", "hardware_overhang_world"} <= gids
+    assert all(ax.get_ylabel() for ax in axes)
+    _assert_dates(axes[-1])
+
+
+def test_beliefs_figure(run_data):
+    fig = plots.beliefs_figure(run_data)
+    ax_b, ax_s = fig.axes
+    n = len(run_data.lab_order)
+    assert len(_lines(ax_b, "lab:")) == n
+    assert len(_lines(ax_s, "compute_spend_usd:")) == n
+    assert len(_lines(ax_s, "staff_spend_usd:")) == n
+    assert ax_s.get_yscale() == "log" and "USD" in ax_s.get_ylabel()
+    assert ax_b.get_ylim() == (0.0, 1.0)
+    _assert_dates(ax_s)
+
+
+def test_lineage_figure(run_data):
+    fig = plots.lineage_figure(run_data)
+    (ax,) = fig.axes
+    nodes = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in nodes) == len(run_data.models)
+    lanes = [t.get_text() for t in ax.get_yticklabels()]
+    assert lanes == [lab for lab in run_data.lab_order if lab in set(run_data.models["lab"])]
+    _assert_dates(ax)
+
+
+def test_crowded_run_groups_other_labs(run_data):
+    """With more labs than colours, the top labs keep colours and the rest become one grey
+    "other labs" layer and lane."""
+    import copy
+
+    crowd = copy.copy(run_data)
+    extra = []
+    for i in range(10):
+        rows = run_data.labs[run_data.labs["lab"] == run_data.lab_order[0]].copy()
+        rows["lab"] = f"entrant-{i}"
+        rows["market_share"] = 0.0
+        extra.append(rows)
+    crowd.labs = pd.concat([run_data.labs, *extra], ignore_index=True)
+    assert len(crowd.lab_order) == len(run_data.lab_order) + 10
+    shown = crowd.highlighted_labs()
+    assert len(shown) == style.MAX_COLORED_LABS and set(run_data.lab_order) <= set(shown)
+    fig = plots.concentration_figure(crowd)
+    areas = [c for c in fig.axes[2].collections if isinstance(c, PolyCollection)]
+    assert len(areas) == style.MAX_COLORED_LABS + 1
+    legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend_texts[-1].startswith(style.OTHER_LABEL)
+
+
+# ------------------------------------------------------------------------ sweep figures
+
+
+def test_sweep_concentration_figure(sweep_data):
+    param = "mechanisms.warm_start.kappa"
+    fig = plots.concentration_figure(sweep_data, by=param)
+    (ax,) = fig.axes
+    values = sweep_data.ok_runs[param].nunique()
+    assert len(_lines(ax, "median")) == values
+    bands = [c for c in ax.collections if c.get_gid() == "band"]
+    assert len(bands) == values
+    assert len(_lines(ax, "threshold")) == 3
+    _assert_dates(ax)
+    # by a suffix of the dotted path, too
+    fig2 = plots.concentration_figure(sweep_data, by="imitation.capability_penalty")
+    assert (
+        len(_lines(fig2.axes[0], "median"))
+        == sweep_data.ok_runs["mechanisms.imitation.capability_penalty"].nunique()
+    )
+
+
+def test_phase_figures(sweep_data):
+    x, y = "mechanisms.warm_start.kappa", "mechanisms.imitation.capability_penalty"
+    fig = plots.phase_figure(sweep_data, x, y)
+    (ax,) = fig.axes
+    cells = [p for p in ax.patches if str(p.get_gid()).startswith("cell:")]
+    runs = sweep_data.ok_runs
+    assert len(cells) == runs[x].nunique() * runs[y].nunique()
+    assert ax.get_xlabel() == x and ax.get_ylabel().replace("\n", "") == y
+    majority = runs.groupby([x, y])["structure_final"].agg(lambda s: s.value_counts().index[0])
+    assert {p.get_gid() for p in cells} == {f"cell:{s}" for s in majority}
+
+    fig = plots.phase_shares_figure(sweep_data, x, y)
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.images]
+    assert len(panels) == runs["structure_final"].nunique()
+
+    table = plots.structure_table(sweep_data, x)
+    assert list(table.index) == [plots._format_value(v) for v in sorted(runs[x].unique())]
+    assert (table.drop(columns="n").sum(axis=1).round(9) == 1).all()
+
+
+def test_phase_over_an_unswept_parameter_is_refused(sweep_data):
+    with pytest.raises(AnalysisError, match="was not varied"):
+        plots.phase_figure(sweep_data, "hardware.doubling_time_years", "warm_start.kappa")
+
+
+def test_sensitivity_figure(sweep_data):
+    fig = plots.sensitivity_figure(sweep_data)
+    (ax,) = fig.axes
+    bars = [p for p in ax.patches if str(p.get_gid()).startswith("index:")]
+    assert len(bars) == 2 * len(sweep_data.parameters)
+    ranked = [t.get_text() for t in ax.get_yticklabels()]
+    table = pd.read_csv(next(sweep_data.path.glob("sensitivity-*.csv")))
+    assert ranked == table.sort_values("ST", ascending=False)["parameter"].tolist()
+    assert "hhi_final" in fig._suptitle.get_text()
+    from matplotlib.container import ErrorbarContainer
+
+    assert sum(isinstance(c, ErrorbarContainer) for c in ax.containers) == 2  # CIs on ST and S1
+
+
+# --------------------------------------------------------------------------------- CLI
+
+
+def test_plot_cli_writes_every_run_figure(run_dir, tmp_path, capsys):
+    assert main(["plot", str(run_dir), "--out", str(tmp_path), "--format", "svg"]) == 0
+    written = sorted(p.stem for p in tmp_path.glob("*.svg"))
+    assert written == sorted(plots.RUN_KINDS)
+    assert "<svg" in (tmp_path / "race.svg").read_text()
+
+
+def test_plot_cli_sweep_phase(sweep_dir, tmp_path):
+    code = main(
+        ["plot", str(sweep_dir), "--kind", "phase", "--x", "warm_start.kappa",
+         "--y", "imitation.capability_penalty", "--out", str(tmp_path)]
+    )  # fmt: skip
+    assert code == 0 and (tmp_path / "phase.png").stat().st_size > 5_000
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--kind", "phase", "--x", "hardware.doubling_time_years", "--y", "warm_start.kappa"],
+         "was not varied"),
+        (["--kind", "race"], "needs a run directory"),
+        (["--kind", "concentration", "--by", "market.inertia"], "was not varied"),
+    ],
+)  # fmt: skip
+def test_plot_cli_bad_sweep_requests(sweep_dir, tmp_path, capsys, argv, message):
+    assert main(["plot", str(sweep_dir), *argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+    assert not list(tmp_path.iterdir())
+
+
+def test_plot_cli_bad_run_requests(run_dir, tmp_path, capsys):
+    assert main(["plot", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such directory" in err[0]
+    assert main(["plot", str(run_dir), "--kind", "phase", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "needs a sweep directory" in err[0]
+    assert main(["report", str(tmp_path / "missing")]) == 2
+
+
+def test_report_for_a_run(run_dir, run_data):
+    assert main(["report", str(run_dir)]) == 0
+    text = (run_dir / "report.html").read_text()
+    assert text.count("data:image/png;base64,") == len(plots.RUN_KINDS)
+    assert "<script" not in text and "http://" not in text and "https://" not in text
+    assert run_data.name in text and str(run_data.scenario["description"])[:30] in text
+    for measure in ("final structure", "final HHI", "leader at the end", "largest training run",
+                    "runnable copies"):  # fmt: skip
+        assert measure in text
+    for lab in run_data.lab_order:
+        assert lab in text
+
+
+def test_report_for_a_sweep(sweep_dir, sweep_data):
+    assert main(["report", str(sweep_dir), "--format", "svg"]) == 0
+    text = (sweep_dir / "report.html").read_text()
+    assert "Final structure by parameter" in text
+    for p in sweep_data.parameters:
+        assert p in text
+    # concentration, phase, phase-shares, sensitivity
+    assert text.count("<svg") == 4
+    assert "<script" not in text
+
+
+def test_help_does_not_load_matplotlib():
+    code = "import sys, analysis.cli; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
