@@ -174,11 +174,13 @@ class Lab(mesa.Agent):
         if parent_usd:
             self.receive("parent_funding_usd", parent_usd)
         compute_share = progress.compute_budget_share(self.belief, 1.0 - self.belief)
-        self._staff(budget * (1.0 - compute_share))
-        self._compute(budget * compute_share)
+        staff_spent = self._staff(budget * (1.0 - compute_share))
+        # What the lab could not spend on people (the talent pool ran dry) buys compute; what
+        # it spent beyond plan (slow layoffs) comes out of compute.
+        self._compute(max(budget - staff_spent, 0.0))
         self._research()
 
-    def _staff(self, staff_budget_usd: float) -> None:
+    def _staff(self, staff_budget_usd: float) -> float:
         m = self.model
         t = m.talent
         salary_per_step = m.salary_usd_per_year * m.step_months / 12.0
@@ -194,7 +196,9 @@ class Lab(mesa.Agent):
         else:
             # Otherwise firing is slower than hiring: labs keep teams through lean months.
             self.engineers = max(desired, self.engineers * (1.0 - 0.03 * m.step_months), 1.0)
-        self.pay("staff_spend_usd", self.engineers * salary_per_step)
+        spent = self.engineers * salary_per_step
+        self.pay("staff_spend_usd", spent)
+        return spent
 
     def _compute(self, compute_budget_usd: float) -> None:
         m = self.model

@@ -546,7 +546,9 @@ class LabRaceModel(mesa.Model):
             else math.inf
             for lab, ler in zip(labs, lerner, strict=True)
         ]
-        target = mkt.logit_shares(cap, price, m.capability_preference, m.price_sensitivity)
+        target = mkt.logit_shares(
+            cap, price, m.capability_preference, m.price_sensitivity, prev, m.network_effect
+        )
         shares = mkt.inertial_shares(prev, target, m.inertia) if sum(prev) > 0 else target
         w = mkt.potential_spending_usd_per_year(
             m.spending_start_usd_per_year,

@@ -247,6 +247,11 @@ class MarketParams(Frozen):
         "beta*(1-share), so the Lerner index is 1/(beta*(1-share)): 0.5-0.7 for a lab with "
         "0-30% of the market, near the gross margins AI labs report.",
     )
+    network_effect: NonNegative = Field(
+        1.0,
+        description="Logit utility per unit of a product's current market share (network "
+        "effects, Katz & Shapiro 1985); large values make the market tip.",
+    )
     max_lerner: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.9, description="Cap on (price - cost)/price: the monopoly markup (10x cost)."
     )

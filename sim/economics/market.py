@@ -44,16 +44,23 @@ def logit_shares(
     price: Sequence[float],
     capability_preference: float,
     price_sensitivity: float,
+    installed_share: Sequence[float] | None = None,
+    network_effect: float = 0.0,
 ) -> list[float]:
     """Multinomial-logit shares over products with positive capability (others get 0).
 
-    Utility u_i = capability_preference * logodds(capability_i) - price_sensitivity * ln(price_i).
+    Utility u_i = capability_preference * logodds(capability_i) - price_sensitivity * ln(price_i)
+    + network_effect * installed_share_i: a product is worth more the more customers already
+    use it (Katz & Shapiro 1985), the force that can tip a market to one firm.
     """
+    installed = installed_share if installed_share is not None else [0.0] * len(capability)
     utility = [
-        capability_preference * capability_log_odds(c) - price_sensitivity * math.log(p)
+        capability_preference * capability_log_odds(c)
+        - price_sensitivity * math.log(p)
+        + network_effect * s
         if c > 0
         else -math.inf
-        for c, p in zip(capability, price, strict=True)
+        for c, p, s in zip(capability, price, installed, strict=True)
     ]
     top = max(utility, default=-math.inf)
     if top == -math.inf:
