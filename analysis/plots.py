@@ -119,7 +119,7 @@ def _add_title(fig, title: str, subtitle: str | None = None) -> None:
     """A left-aligned title, the subtitle wrapped to the figure's width."""
     import textwrap
 
-    width = int(105 * fig.get_figwidth() / style.WIDTH_IN)
+    width = int(85 * fig.get_figwidth() / style.WIDTH_IN)  # 10 pt characters per line
     text = title if not subtitle else title + "\n" + "\n".join(textwrap.wrap(subtitle, width))
     fig.suptitle(text, fontsize=style.FONT_PT + 1, x=0.01, ha="left")
 
@@ -438,7 +438,7 @@ def market_shares_figure(data):
         layout = _event_layout(events, ts["time"].min(), ts["time"].max()) if few else []
         rows = max((level for level, _, _ in layout), default=0) + 1
         fig, (ax_e, ax_l, ax_s) = _subplots(
-            3, 4.6 + 0.15 * rows, height_ratios=[0.1 + 0.1 * rows, 0.09, 1]
+            3, 4.6 + 0.15 * rows, height_ratios=[0.06 + 0.08 * rows, 0.09, 1]
         )
         _stack_shares(ax_s, run, colors)
         _category_strip(
@@ -468,7 +468,11 @@ def market_shares_figure(data):
             )
             labels.append(str(kind).replace("_", " "))
         style.fig_legend(fig, handles, labels, ncol=min(len(labels), 7))
-        _add_title(fig, "Market shares", _run_subtitle(run) + "; top strip: leader and tenure")
+        _add_title(
+            fig,
+            "Market shares",
+            _run_subtitle(run) + "; strips: events, and the leader with its tenure",
+        )
         return fig
 
 

@@ -297,6 +297,15 @@ def _structure_table_html(sweep: SweepData, parameter: str) -> str:
     return _table(header, rows, numeric=set(range(1, len(header))))
 
 
+def _spec_text(spec) -> str:
+    """A parameter's specification from the sweep file as short text."""
+    if isinstance(spec, dict):
+        return ", ".join(f"{k} {v}" for k, v in spec.items() if v not in (None, False))
+    if isinstance(spec, list | tuple):
+        return f"list of {len(spec)}"
+    return "" if spec is None else str(spec)
+
+
 def sweep_report_html(sweep: SweepData, image_format: str = "png") -> str:
     """The report of one sweep as an HTML string."""
     spec = sweep.spec
@@ -306,11 +315,17 @@ def sweep_report_html(sweep: SweepData, image_format: str = "png") -> str:
     declared = spec.get("parameters") if isinstance(spec.get("parameters"), dict) else {}
     param_rows = []
     for p in sweep.parameters:
-        values = pd.unique(runs[p].dropna())
-        shown = ", ".join(plots._format_value(v) for v in sorted(values)[:12])
-        if len(values) > 12:
-            shown += f", … ({len(values)} values)"
-        param_rows.append([f"<code>{_esc(p)}</code>", _esc(declared.get(p, "")), _esc(shown)])
+        values = sorted(pd.unique(runs[p].dropna()))
+        if len(values) <= 12:
+            shown = ", ".join(plots._format_value(v) for v in values)
+        else:  # a sampled design: the range, not dozens of near-equal numbers
+            shown = (
+                f"{plots._format_value(values[0])} to {plots._format_value(values[-1])} "
+                f"({len(values)} values)"
+            )
+        param_rows.append(
+            [f"<code>{_esc(p)}</code>", _esc(_spec_text(declared.get(p))), _esc(shown)]
+        )
     summary = [
         ["base scenario", _esc(spec.get("base", "n/a"))],
         ["sampler", _esc(spec.get("sampler", "n/a"))],
