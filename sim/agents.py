@@ -68,6 +68,7 @@ class Run:
     parent: TrainedModel | None = None
     warm_start_kappa: float = 0.0
     reverse_saving: float = 0.0
+    utilization: float = 0.3  # the lab's utilization when the run started, fixed for the run
 
 
 @dataclass(slots=True)
@@ -242,7 +243,9 @@ class Lab(mesa.Agent):
         target = m.best_imitation_target(self) if self.params.imitates else None
         if target is not None:
             model, cap, cost = target
-            if cap > max(expected_cap, self.deployed_capability) and cost <= affordable:
+            # A follower distils whenever a reachable rival beats what it sells now: cheaper
+            # than training, even when a run of its own might reach as far.
+            if cap > self.deployed_capability and cost <= affordable:
                 im_months = m.mech.imitation.months
                 im_steps = max(1, math.ceil(im_months / m.step_months))
                 self.run = Run(
@@ -252,6 +255,7 @@ class Lab(mesa.Agent):
                     monthly_cost_usd=cost / im_months,
                     physical_flop=cost * m.flop_per_usd_training,
                     target=model,
+                    utilization=self.utilization,
                 )
                 return
         self.run = Run(
@@ -263,6 +267,7 @@ class Lab(mesa.Agent):
             parent=parent,
             warm_start_kappa=kappa,
             reverse_saving=saving,
+            utilization=self.utilization,
         )
 
     def _research(self) -> None:

@@ -263,12 +263,18 @@ class LabRaceModel(mesa.Model):
         )
 
     def _effective_flop(
-        self, lab: Lab, physical: float, parent, kappa: float, saving: float
+        self,
+        lab: Lab,
+        physical: float,
+        parent,
+        kappa: float,
+        saving: float,
+        utilization: float | None = None,
     ) -> float:
         raw = training.effective_flop(
             physical,
             math.exp(lab.ln_a),
-            lab.utilization,
+            lab.utilization if utilization is None else utilization,
             self._learning_multiplier(lab),
             0.0,
             0.0,
@@ -367,7 +373,12 @@ class LabRaceModel(mesa.Model):
     def _finish_training(self, lab: Lab, run: Run, now: float) -> None:
         started = self.year_at(run.started_step)
         eff = self._effective_flop(
-            lab, run.physical_flop, run.parent, run.warm_start_kappa, run.reverse_saving
+            lab,
+            run.physical_flop,
+            run.parent,
+            run.warm_start_kappa,
+            run.reverse_saving,
+            run.utilization,
         )
         noise = self.world.run_outcome_noise_sigma
         if noise > 0:
@@ -376,11 +387,11 @@ class LabRaceModel(mesa.Model):
         pm = lab.params.params_multiplier
         loss = scaling.loss_at_flop(eff, self.law, pm, extra)
         cap = self.capability_of(loss)
-        flop = training.training_flop(run.physical_flop, lab.utilization)
+        flop = training.training_flop(run.physical_flop, run.utilization)
         params, tokens = scaling.split_params_tokens(flop, self.law, pm)
         parent = run.parent
         method = "warm_start" if run.warm_start_kappa > 0 and parent is not None else "scratch"
-        recipe = math.exp(lab.ln_a) * lab.utilization * self._learning_multiplier(lab)
+        recipe = math.exp(lab.ln_a) * run.utilization * self._learning_multiplier(lab)
         observed = None
         previous = lab.frontier
         if previous is not None and previous.method != "imitation":
@@ -486,7 +497,7 @@ class LabRaceModel(mesa.Model):
             params=target.params,
             tokens=target.tokens * im.compute_fraction,
             physical_flop=run.physical_flop,
-            training_flop=training.training_flop(run.physical_flop, lab.utilization),
+            training_flop=training.training_flop(run.physical_flop, run.utilization),
             effective_flop=target.effective_flop * lift,
             cost_usd=run.monthly_cost_usd * im.months,
             method="imitation",
@@ -513,7 +524,10 @@ class LabRaceModel(mesa.Model):
         lag = math.ceil(self.world.public_results_lag_months / self.step_months)
         self._public_queue.append((self.k + 1 + lag, model.effective_flop))
         self.lineage.add_node(
-            model.model_id, lab=lab.name, method=model.method, completed=model.completed
+            model.model_id,
+            lab=lab.name,
+            method=model.method,
+            completed=self.date_of(model.completed),
         )
         if model.method != "distilled":
             self.largest_training_flop = max(self.largest_training_flop, model.training_flop)

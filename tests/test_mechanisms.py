@@ -1,0 +1,394 @@
+"""Bootstrapping, distillation, learning curves, entry, exit, events and the overhang:
+each mechanism in both directions, everything else fixed."""
+
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import SCENARIOS, load
+from test_model import check_invariants
+
+from sim.model import LabRaceModel
+from sim.results import run
+from sim.scenario import merge_scenarios, resolve_file, validate
+
+
+def scenario_with(extra: dict, name: str = "baseline.yaml"):
+    """A shipped scenario with a raw mapping merged on top (labs matched by name)."""
+    return validate(merge_scenarios(resolve_file(SCENARIOS / name), extra))
+
+
+FOLLOWER = {"name": "follower", "archetype": "fast_follower", "cash_usd": 3e8, "engineers": 60}
+
+
+def median_final_hhi(scenario, seeds=range(8)):
+    return float(np.median([run(scenario, seed=s).timeseries["hhi"].iloc[-1] for s in seeds]))
+
+
+# ------------------------------------------------------------------ warm starts
+
+
+def test_warm_starts_lower_the_cost_of_capability():
+    """Later models of a lab that grows its models reach more capability per dollar."""
+
+    def capability_per_log_cost(kappa):
+        scenario = load(end="2026-01", **{"mechanisms.warm_start.kappa": kappa})
+        values = []
+        for seed in range(3):
+            models = run(scenario, seed=seed).models
+            own = models[(models["lab"] == "openai") & (models["method"] != "distilled")].iloc[4:]
+            values.append((own["capability"] / np.log10(own["cost_usd"])).mean())
+        return np.median(values)
+
+    assert capability_per_log_cost(0.6) > 1.1 * capability_per_log_cost(0.0)
+
+
+def test_warm_start_switch_marks_the_method_and_lineage():
+    on = run(load(end="2023-01"), seed=1)
+    off = run(load(end="2023-01", **{"mechanisms.warm_start.enabled": False}), seed=1)
+    assert "warm_start" in set(on.models["method"])
+    assert "warm_start" not in set(off.models["method"])
+    warm = on.models[on.models["method"] == "warm_start"]
+    assert (warm["parent"] != "").all()
+    assert all(
+        on.lineage.has_edge(p, c) for p, c in zip(warm["parent"], warm["model_id"], strict=True)
+    )
+
+
+# -------------------------------------------------------- reverse distillation
+
+
+def test_reverse_distillation_saves_physical_compute():
+    scenario = load(end="2021-01")
+    model = LabRaceModel(scenario, seed=0)
+    lab = model.active[0]
+    plain = model._effective_flop(lab, 1e24, None, 0.0, 0.0)
+    saved = model._effective_flop(lab, 1e24, None, 0.0, 0.1)
+    assert saved == pytest.approx(plain / 0.9)
+
+
+# ------------------------------------------------------ deployment distillation
+
+
+def test_products_are_students_r_times_smaller_and_cheaper_to_serve():
+    result = run(load(end="2024-01"), seed=1)
+    models = result.models.set_index("model_id")
+    students = models[models["method"] == "distilled"]
+    assert len(students) > 0
+    for _, s in students.iterrows():
+        teacher = models.loc[s["parent"]]
+        assert s["params"] == pytest.approx(teacher["params"] / 10)
+        assert s["capability"] == pytest.approx(teacher["capability"] * 0.9)
+        assert s["cost_usd"] == pytest.approx(0.03 * teacher["cost_usd"])
+        assert s["serving_cost_per_mtok_usd"] < teacher["serving_cost_per_mtok_usd"]
+    off = run(load(end="2024-01", **{"mechanisms.deployment_distillation.enabled": False}), seed=1)
+    assert "distilled" not in set(off.models["method"])
+    price_on = result.labs.groupby("step")["price_per_mtok_usd"].median().iloc[-1]
+    price_off = off.labs.groupby("step")["price_per_mtok_usd"].median().iloc[-1]
+    assert price_off > 2 * price_on
+
+
+# --------------------------------------------------------------- imitation
+
+
+def test_imitation_lowers_concentration():
+    # A small follower, with the other catch-up forces (reproduction discount, spillovers)
+    # held weak so that imitation is what differs.
+    base = {
+        "labs": [{**FOLLOWER, "cash_usd": 1e8, "engineers": 30}],
+        "end": "2030-01",
+        "mechanisms": {
+            "learning_curve": {"reproduction_cost_fraction": 1.0},
+            "spillovers": {"rate_per_year": 0.05},
+        },
+    }
+    with_imitation = scenario_with(
+        merge_scenarios(base, {"mechanisms": {"imitation": {"enabled": True}}})
+    )
+    without = scenario_with(
+        merge_scenarios(base, {"mechanisms": {"imitation": {"enabled": False}}})
+    )
+    assert median_final_hhi(with_imitation) < median_final_hhi(without) - 500
+
+
+def test_imitation_reaches_a_rivals_capability_minus_the_penalty():
+    scenario = scenario_with(
+        {"labs": [FOLLOWER], "end": "2026-01", "mechanisms": {"imitation": {"enabled": True}}}
+    )
+    result = run(scenario, seed=2)
+    models = result.models.set_index("model_id")
+    copies = models[models["method"] == "imitation"]
+    assert len(copies) > 0
+    for _, m in copies.iterrows():
+        rival = models.loc[m["parent"]]
+        assert rival["lab"] != m["lab"]
+        assert m["capability"] == pytest.approx(rival["capability"] * 0.85)
+
+
+# ---------------------------------------------------------- learning curve
+
+
+def test_learning_curve_makes_a_second_identical_run_cheaper_by_the_configured_factor():
+    scenario = load(end="2021-01", **{"mechanisms.learning_curve.progress_ratio": 1.0})
+    model = LabRaceModel(scenario, seed=0)
+    lab = model.active[0]
+    first = model._effective_flop(lab, 1e24, None, 0.0, 0.0)
+    model._shown_best = first  # the same capability has now been shown
+    second = model._effective_flop(lab, 0.2e24, None, 0.0, 0.0)
+    assert second == pytest.approx(first)  # a fifth of the compute buys the same capability
+    lab.completed_runs = 1
+    model2 = LabRaceModel(
+        load(end="2021-01", **{"mechanisms.learning_curve.progress_ratio": 0.8}), seed=0
+    )
+    lab2 = model2.active[0]
+    before = model2._effective_flop(lab2, 1e24, None, 0.0, 0.0)
+    lab2.completed_runs = 1
+    assert model2._effective_flop(lab2, 0.8e24, None, 0.0, 0.0) == pytest.approx(before)
+
+
+# ------------------------------------------------------------------ entry
+
+
+def test_entry_rate_matches_the_poisson_rate():
+    scenario = load(
+        end="2120-01",
+        step_months=12,
+        **{"mechanisms.entry.enabled": True, "mechanisms.entry.rate_per_year": 2.0},
+    )
+    counts = [run(scenario, seed=s).meta["potential_entrants"] for s in range(3)]
+    # 100 years at 2 a year: mean 200, sd ~14 per run.
+    assert abs(np.mean(counts) - 200) < 3 * 14 / np.sqrt(3)
+
+
+def test_entrants_enter_only_when_they_can_afford_a_model_near_the_frontier():
+    rich = load(
+        end="2030-01",
+        **{"mechanisms.entry.enabled": True, "mechanisms.entry.funding_median_usd": 5e10},
+    )
+    poor = load(
+        end="2030-01",
+        **{"mechanisms.entry.enabled": True, "mechanisms.entry.funding_median_usd": 1e6},
+    )
+    entries = lambda s: int((run(s, seed=1).events["type"] == "entry").sum())  # noqa: E731
+    assert entries(rich) > entries(poor)
+
+
+def test_scheduled_entrants_enter_on_their_date():
+    scenario = scenario_with({"labs": [{**FOLLOWER, "enter": "2023-06"}], "end": "2025-01"})
+    result = run(scenario, seed=1)
+    first = result.labs[result.labs["lab"] == "follower"]["date"].iloc[0]
+    assert first == "2023-06"
+    assert ((result.events["type"] == "entry") & (result.events["lab"] == "follower")).any()
+
+
+# --------------------------------------------------------- exit, acquisition
+
+
+def _failing(antitrust_max_hhi, cash=1e6):
+    return load(
+        end="2024-01",
+        **{
+            "labs.openai.cash_usd": cash,
+            "mechanisms.investor_funding.enabled": False,
+            "mechanisms.acquisition.antitrust_max_hhi": antitrust_max_hhi,
+        },
+    )
+
+
+def test_a_failing_lab_is_acquired_where_antitrust_allows():
+    result = run(_failing(10000), seed=1)
+    acq = result.events[result.events["type"] == "acquisition"]
+    assert list(acq["lab"]) == ["openai"]
+    buyer = acq["detail"].iloc[0]
+    step = int(acq["step"].iloc[0])
+    rows = result.labs[result.labs["step"] == step].set_index("lab")
+    seller = rows.loc["openai"]
+    assert seller["transfer_out_usd"] == pytest.approx(rows.loc[buyer, "transfer_in_usd"])
+    assert seller["engineers"] == 0 and not seller["active"]
+
+
+def test_antitrust_blocks_the_acquisition():
+    # With cash for a few months the lab fails once products are on sale, when any deal
+    # lifts HHI above a zero threshold: it exits instead of being bought.
+    result = run(_failing(0.0, cash=3e7), seed=1)
+    assert "openai" in set(result.events.query("type == 'exit'")["lab"])
+    kinds = set(result.events["type"])
+    assert "acquisition" not in kinds
+
+
+def test_merger_conserves_cash_and_engineers():
+    model = LabRaceModel(load(end="2024-01"), seed=1)
+    for _ in range(30):
+        model.step()
+    labs = {lab.name: lab for lab in model.active}
+    cash = sum(lab.cash_usd for lab in model.active)
+    engineers = sum(lab.engineers for lab in model.active)
+    model.merge(labs["google_brain"], labs["deepmind"], new_name="google_deepmind")
+    assert sum(lab.cash_usd for lab in model.active) == pytest.approx(cash)
+    assert sum(lab.engineers for lab in model.active) == pytest.approx(engineers)
+    assert labs["deepmind"].cash_usd == 0 and labs["deepmind"].engineers == 0
+    assert {lab.name for lab in model.active} == {"openai", "google_deepmind"}
+
+
+def test_scheduled_merger_moves_cash_and_renames_the_survivor():
+    scenario = scenario_with(
+        {
+            "end": "2024-01",
+            "events": [
+                {
+                    "type": "merger",
+                    "date": "2023-04",
+                    "labs": ["google_brain", "deepmind"],
+                    "into": "google_deepmind",
+                }
+            ],
+        }
+    )
+    result = run(scenario, seed=1)
+    labs = result.labs
+    step = int(result.events.query("type == 'merger'")["step"].iloc[0])
+    rows = labs[labs["step"] == step].set_index("lab")
+    # google_brain (first named) survives as google_deepmind; deepmind is absorbed.
+    absorbed, survivor = rows.loc["deepmind"], rows.loc["google_deepmind"]
+    assert absorbed["transfer_out_usd"] == pytest.approx(survivor["transfer_in_usd"])
+    assert absorbed["cash_usd"] == pytest.approx(0.0, abs=1e-3) and absorbed["engineers"] == 0
+    assert "deepmind" not in set(labs[labs["step"] > step]["lab"])
+    assert "google_brain" not in set(labs[labs["step"] >= step]["lab"])
+    assert "google_deepmind" in set(labs[labs["step"] > step]["lab"])
+    check_invariants(result)
+
+
+# ------------------------------------------------------------------ events
+
+
+def test_hardware_shock_multiplies_price_performance():
+    shock = {
+        "events": [
+            {"type": "hardware_shock", "date": "2022-01", "multiplier": 0.5, "duration_months": 12}
+        ]
+    }
+    a = run(load(end="2024-01"), seed=1).timeseries.set_index("date")["flop_per_usd"]
+    b = run(scenario_with({**shock, "end": "2024-01"}), seed=1).timeseries.set_index("date")[
+        "flop_per_usd"
+    ]
+    assert b["2021-12"] == pytest.approx(a["2021-12"])
+    assert b["2022-06"] == pytest.approx(0.5 * a["2022-06"])
+    assert b["2023-06"] == pytest.approx(a["2023-06"])
+
+
+def test_compute_cap_bounds_every_run_after_its_date():
+    cap = 1e25
+    scenario = scenario_with(
+        {
+            "end": "2030-01",
+            "events": [{"type": "compute_cap", "date": "2024-01", "max_training_flop": cap}],
+        }
+    )
+    models = run(scenario, seed=1).models
+    later = models[(models["started"] >= "2024-01") & (models["method"] != "imitation")]
+    assert len(later) > 0
+    assert (later["training_flop"] <= cap * (1 + 1e-9)).all()
+    uncapped = run(load(end="2030-01"), seed=1).models
+    assert uncapped[uncapped["started"] >= "2024-01"]["training_flop"].max() > 10 * cap
+
+
+def test_wake_up_event_multiplies_the_parent_budget():
+    scenario = scenario_with(
+        {
+            "end": "2023-01",
+            "events": [{"type": "wake_up", "date": "2022-01", "lab": "deepmind", "multiplier": 3}],
+        }
+    )
+    labs = run(scenario, seed=1).labs.set_index(["date", "lab"])
+    before = labs.loc[("2021-12", "deepmind"), "parent_budget_usd_per_year"]
+    after = labs.loc[("2022-01", "deepmind"), "parent_budget_usd_per_year"]
+    assert after / before == pytest.approx(3 * 1.1 ** (1 / 12), rel=1e-6)
+
+
+def test_endogenous_wake_up_when_a_rival_leads():
+    scenario = load(end="2030-01", **{"labs.google_brain.wake_up_lead_threshold": 0.05})
+    events = run(scenario, seed=1).events
+    assert ((events["type"] == "wake_up") & (events["lab"] == "google_brain")).any()
+
+
+def test_funding_shock_cuts_parent_transfers():
+    shock = {
+        "events": [
+            {
+                "type": "funding_shock",
+                "date": "2021-01",
+                "multiplier": 0.0,
+                "duration_months": 6,
+                "labs": ["deepmind"],
+            }
+        ]
+    }
+    labs = run(scenario_with({**shock, "end": "2022-01"}), seed=1).labs.set_index(["date", "lab"])
+    assert labs.loc[("2021-03", "deepmind"), "parent_funding_usd"] == 0
+    assert labs.loc[("2021-09", "deepmind"), "parent_funding_usd"] > 0
+
+
+# ---------------------------------------------------------------- overhang
+
+
+def test_overhang_columns_are_filled_and_plausible():
+    result = run(load(end="2030-01"), seed=1)
+    ts = result.timeseries.dropna(subset=["runnable_tokens_per_s"])
+    assert (ts["runnable_tokens_per_s"] > 0).all()
+    assert (ts["runnable_copies"] == ts["runnable_tokens_per_s"] / 10).all()
+    assert (ts["training_to_serving_ratio"] > 1e3).all()
+    assert (ts["hardware_overhang_world"] > 1).all()
+    first = result.models[result.models["method"] == "scratch"].iloc[0]
+    assert 1e4 < first["training_to_serving_ratio"] < 1e8
+    assert ts["lead_months"].dropna().ge(0).all()
+
+
+# ---------------------------------------------------------------- lineage
+
+
+def test_lineage_is_saved_as_node_link_json(tmp_path):
+    out = run(load(end="2024-01"), seed=1).save(tmp_path / "r")
+    graph = nx.node_link_graph(json.loads((out / "lineage.json").read_text()), edges="edges")
+    assert graph.number_of_nodes() > 0
+    methods = {d["method"] for _, _, d in graph.edges(data=True)}
+    assert {"warm_start", "distilled"} <= methods
+
+
+def test_invariants_hold_with_every_mechanism_on():
+    everything = {
+        "labs": [FOLLOWER, {"name": "opener", "archetype": "open_weights", "cash_usd": 5e8}],
+        "mechanisms": {
+            name: {"enabled": True}
+            for name in ("imitation", "entry", "compute_supply", "acquisition")
+        },
+        "events": [
+            {"type": "merger", "date": "2023-04", "labs": ["google_brain", "deepmind"]},
+            {"type": "compute_cap", "date": "2030-01", "max_training_flop": 1e27},
+            {"type": "hardware_shock", "date": "2026-01", "multiplier": 0.7},
+        ],
+    }
+    for seed in range(3):
+        check_invariants(run(scenario_with(everything), seed=seed))
+
+
+# ------------------------------------------------- the question, both directions
+
+
+@pytest.mark.slow
+def test_natural_monopoly_and_open_diffusion_answer_the_question_both_ways():
+    monopoly = load("natural-monopoly.yaml")
+    diffusion = load("open-diffusion.yaml")
+    assert median_final_hhi(monopoly, range(20)) >= 5000
+    assert median_final_hhi(diffusion, range(20)) <= 1800
+
+
+def test_the_two_story_scenarios_differ_only_in_mechanism_parameters():
+    a = resolve_file(SCENARIOS / "natural-monopoly.yaml")
+    b = resolve_file(SCENARIOS / "open-diffusion.yaml")
+    differing = {k for k in set(a) | set(b) if a.get(k) != b.get(k)}
+    assert differing <= {"name", "description", "mechanisms", "market"}
+    market_keys = {
+        k for k in set(a["market"]) | set(b["market"]) if a["market"].get(k) != b["market"].get(k)
+    }
+    assert market_keys <= {"inertia", "network_effect"}  # switching costs and network effects
