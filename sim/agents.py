@@ -238,8 +238,6 @@ class Lab(mesa.Agent):
             if (m.mech.reverse_distillation.enabled and parent is not None)
             else 0.0
         )
-        expected_cap = m.expected_capability(self, physical, parent, kappa, saving)
-
         target = m.best_imitation_target(self) if self.params.imitates else None
         if target is not None:
             model, cap, cost = target

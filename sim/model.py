@@ -287,15 +287,6 @@ class LabRaceModel(mesa.Model):
             )
         return raw + (kappa * parent.effective_flop if parent is not None else 0.0)
 
-    def expected_capability(
-        self, lab: Lab, physical: float, parent, kappa: float, saving: float
-    ) -> float:
-        eff = self._effective_flop(lab, physical, parent, kappa, saving)
-        loss = scaling.loss_at_flop(
-            eff, self.law, lab.params.params_multiplier, self.extra_irreducible(lab)
-        )
-        return self.capability_of(loss)
-
     def capability_of(self, loss: float) -> float:
         return scaling.capability_score(loss, self.law, self.r_mid, self.world.capability_steepness)
 
