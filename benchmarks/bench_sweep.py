@@ -6,7 +6,8 @@
 Throughput is measured on baseline-sized runs (the shipped baseline, 240 monthly steps) over a
 warm-start x imitation grid, results written to disk, wall time including worker start-up and
 the final merge. Parallel efficiency is throughput over ``jobs / single-run time``, the
-single-run time measured in this process with ``sim.results.run``. Memory is the peak resident
+single-run time being the mean time of the same runs in the ``--jobs 1`` sweep (the grid's
+runs are not all as long as the baseline's). Memory is the peak resident
 set of the whole process tree (the sweep's parent, the fork server and the workers, summed;
 shared pages are counted in every process, so this overstates it), sampled from /proc, for
 sweeps of increasing size: flat means independent of the number of runs. The memory sweeps
@@ -197,6 +198,25 @@ def bench_batch_run(n_runs: int, jobs: int, end: str | None) -> dict:
 # --------------------------------------------------------------------- main
 
 
+def _spin(n: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i * i
+    return time.perf_counter() - started
+
+
+def machine_parallel_ceiling(jobs: int, n: int = 4_000_000) -> float:
+    """Speed-up of ``jobs`` processes of pure-Python arithmetic over one, divided by jobs: what
+    the machine itself allows (shared vCPUs, SMT siblings and noisy neighbours lower it)."""
+    import multiprocessing as mp
+
+    alone = min(_spin(n) for _ in range(2))
+    with mp.get_context("spawn").Pool(jobs) as pool:
+        together = max(pool.map(_spin, [n] * jobs))
+    return alone / together
+
+
 def single_run_time(n: int = 20, end: str | None = None) -> float:
     from sim.results import run
     from sim.scenario import load_scenario
@@ -241,6 +261,12 @@ def main() -> int:
     t1 = single_run_time()
     report["single_run_s"] = round(t1, 4)
     print(f"single baseline run (sim.results.run, in process): {t1 * 1000:.1f} ms", flush=True)
+    ceiling = machine_parallel_ceiling(args.jobs)
+    report["machine_parallel_ceiling"] = round(ceiling, 3)
+    print(
+        f"machine: {args.jobs} pure-Python processes run at {ceiling:.0%} of one alone's speed",
+        flush=True,
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -250,7 +276,10 @@ def main() -> int:
             meta = json.loads((tmp / f"tp{jobs}" / "meta.json").read_text())
             n = meta["n_runs"]
             rate = n / meta["wall_time_s"]
-            eff = rate / (jobs / t1)
+            if jobs == 1:
+                # the same runs' own mean time: the design's runs differ from the baseline's
+                t_ref = meta["mean_run_time_s"]
+            eff = rate / (jobs / t_ref)
             report[f"jobs{jobs}"] = {
                 "runs": n,
                 "sweep_wall_s": meta["wall_time_s"],
