@@ -60,7 +60,8 @@ class LabRaceModel(mesa.Model):
         self._public_queue: list[tuple[int, float]] = []  # (step it becomes public, C_eff)
         self._public_next = 0
         self._shown_best = 0.0
-        self.pending_lessons: list[tuple[int, str, float]] = []  # (step due, lab, a_observed)
+        # step due -> [(lab whose result it is, a_observed)], learned by every other lab
+        self.pending_lessons: dict[int, list[tuple[Lab, float]]] = {}
         self.frontier_history: list[float] = []  # best capability known, per step
         self.largest_physical_flop = 0.0
         self.largest_training_flop = 0.0
@@ -430,11 +431,10 @@ class LabRaceModel(mesa.Model):
             lab.last_improvement_step = self.k
             self._deploy(lab, model)
         if observed is not None:
+            # The lab learns from its own result at once; rivals when it becomes public.
+            lab.learn_from(observed)
             lag = math.ceil(self.world.public_results_lag_months / self.step_months)
-            for other in self.active:
-                self.pending_lessons.append(
-                    (self.k + (0 if other is lab else lag), other.name, observed)
-                )
+            self.pending_lessons.setdefault(self.k + max(lag, 1), []).append((lab, observed))
 
     def _deploy(self, lab: Lab, teacher: TrainedModel) -> None:
         """Put a product on the market: a distilled student, or the model itself."""
@@ -780,8 +780,13 @@ class LabRaceModel(mesa.Model):
         if not sp.enabled or len(labs) < 2:
             return
         if self._adjacency is None:
-            matrix = nx.to_numpy_array(self.network, nodelist=[lab.unique_id for lab in labs])
-            self._adjacency = matrix if len(labs) > 16 else matrix.tolist()
+            n = len(labs)
+            if self.world.network == "complete":
+                # Everyone is linked: skip networkx's dense conversion, slow for hundreds of labs.
+                matrix = np.ones((n, n)) - np.eye(n)
+            else:
+                matrix = nx.to_numpy_array(self.network, nodelist=[lab.unique_id for lab in labs])
+            self._adjacency = matrix if n > 16 else matrix.tolist()
         gain = progress.spillover_log_gain(
             [lab.ln_a for lab in labs],
             [lab.openness for lab in labs],
@@ -802,14 +807,24 @@ class LabRaceModel(mesa.Model):
                 )
 
     def _learn(self) -> None:
-        if not self.pending_lessons:
+        """Rivals' results, now public, move every other lab's belief (vectorised: with
+        hundreds of labs there are millions of lab-lessons in a run)."""
+        due = self.pending_lessons.pop(self.k, None)
+        labs = self.active
+        if not due or not labs or not self.mech.belief_learning.enabled:
             return
-        due = [x for x in self.pending_lessons if x[0] <= self.k]
-        self.pending_lessons = [x for x in self.pending_lessons if x[0] > self.k]
-        for _, name, observed in due:
-            lab = self.labs_by_name.get(name)
-            if lab is not None and lab.active:
-                lab.learn_from(observed)
+        belief = np.array([lab.belief for lab in labs])
+        weight = 1.0 - np.array([lab.conviction for lab in labs])
+        position = {lab.unique_id: i for i, lab in enumerate(labs)}
+        for source, observed in due:
+            i = position.get(source.unique_id)
+            own = belief[i] if i is not None else None
+            belief += weight * (observed - belief)
+            if i is not None:
+                belief[i] = own  # a lab learned from its own result when it completed
+        np.clip(belief, 0.01, 0.99, out=belief)
+        for lab, b in zip(labs, belief.tolist(), strict=True):
+            lab.belief = b
 
     def _update_supply(self) -> None:
         cs = self.mech.compute_supply

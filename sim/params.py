@@ -320,7 +320,7 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
     "scaling_maximalist": dict(
         funding="investors",
         belief_compute_elasticity=0.8,
-        conviction=0.9,
+        conviction=0.97,
         openness=0.3,
         spend_horizon_months=24.0,
         run_months=4,
@@ -333,7 +333,7 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
     "brain_modules": dict(
         funding="parent",
         belief_compute_elasticity=0.35,
-        conviction=0.6,
+        conviction=0.9,
         openness=0.5,
         spend_horizon_months=48.0,
         run_months=6,
@@ -346,7 +346,7 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
     "pragmatist": dict(
         funding="parent",
         belief_compute_elasticity=0.5,
-        conviction=0.5,
+        conviction=0.8,
         openness=0.5,
         spend_horizon_months=36.0,
         run_months=3,
@@ -359,7 +359,7 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
     "fast_follower": dict(
         funding="investors",
         belief_compute_elasticity=0.6,
-        conviction=0.3,
+        conviction=0.7,
         openness=0.3,
         spend_horizon_months=24.0,
         run_months=3,
@@ -372,7 +372,7 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
     "open_weights": dict(
         funding="investors",
         belief_compute_elasticity=0.6,
-        conviction=0.5,
+        conviction=0.8,
         openness=1.0,
         spend_horizon_months=24.0,
         run_months=4,
@@ -625,7 +625,11 @@ class LabParams(Frozen):
         description="a: believed elasticity of capability to compute; engineers get b = 1 - a. "
         "The lab spends the share a/(a+b) of its budget on compute."
     )
-    conviction: Fraction = Field(description="Weight on its own prior when it sees new results.")
+    conviction: Fraction = Field(
+        description="Weight on its own prior each time it sees a completed model (its own at "
+        "once, rivals' after public_results_lag_months); the baseline shows ~9 a year, so 0.97 "
+        "keeps a bet for years and 0.5 follows the latest evidence."
+    )
     openness: Fraction = Field(description="0 closed ... 1 open weights.")
     algorithmic_efficiency: Positive = Field(
         1.0, description="A at entry (1 = 2020 state of the art)."

@@ -185,14 +185,15 @@ def test_flop_per_usd_doubles_in_the_configured_time():
 
 def test_belief_learning_moves_toward_the_truth_faster_with_low_conviction():
     def drift(conviction):
-        scenario = load(end="2030-01", **{"labs.openai.conviction": conviction})
+        scenario = load(end="2021-07", **{"labs.openai.conviction": conviction})
         beliefs = [
             run(scenario, seed=s).labs.query("lab == 'openai'")["belief_compute_elasticity"]
             for s in range(4)
         ]
         return np.median([abs(b.iloc[-1] - 0.8) for b in beliefs])
 
-    assert drift(0.1) > drift(0.95) + 0.05
+    assert drift(0.3) > drift(0.97) + 0.1
+    assert drift(1.0) == 0.0
 
 
 def test_belief_learning_switch_freezes_beliefs():
