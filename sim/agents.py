@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 import mesa
 
 from sim.economics import funding as fin
-from sim.economics import progress, scaling, training
-from sim.economics.hardware import SECONDS_PER_MONTH
+from sim.economics import progress
 from sim.params import LabParams
 
 # Ledger accounts, one column each in labs.csv (USD per step).
@@ -62,13 +61,17 @@ class Run:
     kind: str  # "train" | "imitation"
     started_step: int
     end_step: int
-    monthly_cost_usd: float
+    total_cost_usd: float
     physical_flop: float
     target: TrainedModel | None = None  # imitation: the rival's model
     parent: TrainedModel | None = None
     warm_start_kappa: float = 0.0
     reverse_saving: float = 0.0
     utilization: float = 0.3  # the lab's utilization when the run started, fixed for the run
+
+    @property
+    def cost_per_step_usd(self) -> float:
+        return self.total_cost_usd / (self.end_step - self.started_step)
 
 
 @dataclass(slots=True)
@@ -205,30 +208,54 @@ class Lab(mesa.Agent):
         m = self.model
         if self.run is None:
             self._plan_run(compute_budget_usd)
-        committed = self.run.monthly_cost_usd * m.step_months if self.run else 0.0
+        committed = self.run.cost_per_step_usd if self.run else 0.0
         experiments = max(compute_budget_usd - committed, 0.0)
         self.pay("compute_spend_usd", committed + experiments)
         self.compute_flop_this_step = (committed + experiments) * m.flop_per_usd_training
 
     def _plan_run(self, compute_budget_usd: float) -> None:
-        """Start a run: imitate a rival where that beats training, else train (grown or scratch)."""
+        """Start a run: imitate a rival where that beats training, else train (grown or scratch).
+
+        A run's compute is committed for its whole length and paid in equal instalments."""
         m = self.model
         p = self.params
-        months = p.run_months
+        months = min(p.run_months, m.hw.max_run_months)
         steps = max(1, math.ceil(months / m.step_months))
-        monthly = p.final_run_compute_share * compute_budget_usd / m.step_months
-        expected_income = (self.last_margin_usd + self.parent_budget_usd_per_year / 12.0) * months
+        per_month = p.final_run_compute_share * compute_budget_usd / m.step_months
+        parent_income = self.parent_budget_usd_per_year / 12.0 * m.funding_multiplier(self)
+        expected_income = (self.last_margin_usd + parent_income) * months
         affordable = p.max_run_cash_share * max(self.cash_usd + expected_income, 0.0)
-        total = min(monthly * months, affordable)
-        if total <= 0:
-            return
-        physical = total * m.flop_per_usd_training
-        limit = m.max_physical_flop(self.utilization)
-        if physical > limit:
-            physical, total = limit, limit / m.flop_per_usd_training
+
+        target = m.best_imitation_target(self) if p.imitates else None
+        if target is not None:
+            model, cap, cost = target
+            im_months = m.mech.imitation.months
+            physical = cost * m.flop_per_usd_training
+            # A follower distils whenever a reachable rival beats what it sells now: cheaper
+            # than training, even when a run of its own might reach as far.
+            if (
+                cap > self.deployed_capability
+                and cost <= affordable
+                and physical <= m.max_physical_flop(self.utilization, im_months)
+            ):
+                im_steps = max(1, math.ceil(im_months / m.step_months))
+                self.run = Run(
+                    kind="imitation",
+                    started_step=m.k,
+                    end_step=m.k + im_steps,
+                    total_cost_usd=cost,
+                    physical_flop=physical,
+                    target=model,
+                    utilization=self.utilization,
+                )
+                return
+
+        total = min(per_month * months, affordable)
+        physical = min(
+            total * m.flop_per_usd_training, m.max_physical_flop(self.utilization, months)
+        )
         if physical <= 0:
             return
-
         parent = self.frontier
         kappa = (
             m.mech.warm_start.kappa if (m.mech.warm_start.enabled and parent is not None) else 0.0
@@ -238,29 +265,11 @@ class Lab(mesa.Agent):
             if (m.mech.reverse_distillation.enabled and parent is not None)
             else 0.0
         )
-        target = m.best_imitation_target(self) if self.params.imitates else None
-        if target is not None:
-            model, cap, cost = target
-            # A follower distils whenever a reachable rival beats what it sells now: cheaper
-            # than training, even when a run of its own might reach as far.
-            if cap > self.deployed_capability and cost <= affordable:
-                im_months = m.mech.imitation.months
-                im_steps = max(1, math.ceil(im_months / m.step_months))
-                self.run = Run(
-                    kind="imitation",
-                    started_step=m.k,
-                    end_step=m.k + im_steps,
-                    monthly_cost_usd=cost / im_months,
-                    physical_flop=cost * m.flop_per_usd_training,
-                    target=model,
-                    utilization=self.utilization,
-                )
-                return
         self.run = Run(
             kind="train",
             started_step=m.k,
             end_step=m.k + steps,
-            monthly_cost_usd=total / months,
+            total_cost_usd=physical / m.flop_per_usd_training,
             physical_flop=physical,
             parent=parent,
             warm_start_kappa=kappa,
@@ -318,7 +327,7 @@ class Lab(mesa.Agent):
         rival = m.best_rival_capability(self)
         lead = (self.capability - rival) / self.capability if self.capability > 0 else 0.0
         valuation = fin.valuation_usd(
-            12.0 / m.step_months * self.last_revenue_usd,
+            12.0 * self.last_revenue_usd,  # last_revenue_usd is per month
             self.capability,
             lead,
             f.valuation_revenue_multiple,
@@ -329,24 +338,3 @@ class Lab(mesa.Agent):
         if raised > 0:
             self.receive("raised_usd", raised)
             self.last_round_step = m.k
-
-    def runnable_tokens_per_s(self) -> float:
-        run = self.run
-        if run is None:
-            return 0.0
-        return run.physical_flop / (
-            (run.end_step - run.started_step) * self.model.step_months * SECONDS_PER_MONTH
-        )
-
-
-def loss_and_capability(
-    model, effective_flop: float, params_multiplier: float, extra_irreducible: float
-):
-    """(loss, capability) of a run with ``effective_flop`` under the world's law."""
-    loss = scaling.loss_at_flop(effective_flop, model.law, params_multiplier, extra_irreducible)
-    return loss, scaling.capability_score(
-        loss, model.law, model.r_mid, model.world.capability_steepness
-    )
-
-
-__all__ = ["Lab", "TrainedModel", "Run", "loss_and_capability", "training"]

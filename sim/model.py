@@ -52,7 +52,6 @@ class LabRaceModel(mesa.Model):
         self._precompute_schedules()
         self.years = [round(self.year_at(k), 6) for k in range(self.n_steps + 1)]
         self.dates = [format_year_month(y) for y in self.years]
-        self.lineage = nx.DiGraph()
         self.network = nx.Graph()
         self._adjacency: np.ndarray | None = None
         self.k = 0  # current step, 0-based (mesa's own counter is left alone)
@@ -124,26 +123,19 @@ class LabRaceModel(mesa.Model):
                 shocks[first:last] *= event.multiplier
         train = h.training_cost_shares.model_dump()
         serve = h.serving_cost_shares.model_dump()
-        years = [self.year_at(k) for k in range(self.n_steps + 1)]
-        self.flop_per_usd_training_path = np.array(
-            [
-                hw.workload_flop_per_usd(h.flop_per_usd_start, t, segments, train, s)
-                for t, s in zip(years, shocks, strict=True)
-            ]
+        years = self.t0 + self.dt_years * np.arange(self.n_steps + 1)
+        self.flop_per_usd_training_path = hw.workload_flop_per_usd(
+            h.flop_per_usd_start, years, segments, train, shocks
         )
-        self.flop_per_usd_serving_path = np.array(
-            [
-                hw.workload_flop_per_usd(h.flop_per_usd_start, t, segments, serve, s)
-                for t, s in zip(years, shocks, strict=True)
-            ]
+        self.flop_per_usd_serving_path = hw.workload_flop_per_usd(
+            h.flop_per_usd_start, years, segments, serve, shocks
         )
-        self.accelerator_flop_per_usd_path = np.array(
-            [
-                h.flop_per_usd_start * s * 2.0 ** hw.log2_improvement(t, segments["accelerator"])
-                for t, s in zip(years, shocks, strict=True)
-            ]
+        self.accelerator_flop_per_usd_path = (
+            h.flop_per_usd_start
+            * shocks
+            * 2.0 ** hw.log2_improvement(years, segments["accelerator"])
         )
-        elapsed = np.array(years) - self.t0
+        elapsed = years - self.t0
         self.cluster_flop_per_s_path = hw.largest_cluster_flop_per_s(
             h.largest_cluster_flop_per_s_start, h.largest_cluster_growth_per_year, elapsed
         )
@@ -209,11 +201,14 @@ class LabRaceModel(mesa.Model):
                 cap = min(cap, flop)
         return cap
 
-    def max_physical_flop(self, utilization: float) -> float:
-        """Largest physical FLOP a run started now may buy (parallelism limit, compute cap)."""
+    def max_physical_flop(self, utilization: float, months: float) -> float:
+        """Largest physical FLOP a run of ``months`` started now may buy: the largest cluster
+        for that long (never longer than max_run_months), and under any compute cap."""
         limit = math.inf
         if self.mech.parallelism_limit.enabled:
-            limit = hw.max_run_flop(self.cluster_flop_per_s_path[self.k], self.hw.max_run_months)
+            limit = hw.max_run_flop(
+                self.cluster_flop_per_s_path[self.k], min(months, self.hw.max_run_months)
+            )
         return min(limit, self.compute_cap_flop() / utilization)
 
     def funding_multiplier(self, lab: Lab) -> float:
@@ -288,6 +283,13 @@ class LabRaceModel(mesa.Model):
             )
         return raw + (kappa * parent.effective_flop if parent is not None else 0.0)
 
+    def loss_of(self, capability: float) -> float:
+        """The loss at which a model scores ``capability`` (for distilled and imitated models,
+        whose capability is set directly)."""
+        return scaling.loss_for_capability(
+            capability, self.law, self.r_mid, self.world.capability_steepness
+        )
+
     def capability_of(self, loss: float) -> float:
         return scaling.capability_score(loss, self.law, self.r_mid, self.world.capability_steepness)
 
@@ -295,7 +297,7 @@ class LabRaceModel(mesa.Model):
         return max((o.capability for o in self.active if o is not lab), default=0.0)
 
     def best_imitation_target(self, lab: Lab) -> tuple[TrainedModel, float, float] | None:
-        """The rival model this lab could reach most cheaply per capability: (model, cap, cost).
+        """The most capable rival model this lab could reach: (model, capability, cost).
 
         Closed rivals' deployed models are reachable by distillation through their products
         only where the scenario allows imitation; open-weights models are reachable whenever
@@ -410,7 +412,7 @@ class LabRaceModel(mesa.Model):
             physical_flop=run.physical_flop,
             training_flop=flop,
             effective_flop=eff,
-            cost_usd=run.monthly_cost_usd * (run.end_step - run.started_step) * self.step_months,
+            cost_usd=run.total_cost_usd,
             method=method,
             parent=parent.model_id if (parent is not None and method == "warm_start") else None,
             loss=loss,
@@ -423,9 +425,11 @@ class LabRaceModel(mesa.Model):
         )
         model.serving_cost_per_mtok_usd = self.serving_cost(params)
         self._register(lab, model)
-        if parent is not None and method == "warm_start":
-            self.lineage.add_edge(parent.model_id, model.model_id, method="warm_start")
         lab.completed_runs += 1
+        ut = self.mech.utilization
+        if ut.enabled and lab.utilization < ut.ceiling:
+            # Each finished run teaches the team something about its own stack.
+            lab.utilization += (ut.ceiling - lab.utilization) * ut.experience_boost
         if lab.frontier is None or cap >= lab.frontier.capability:
             lab.frontier = model
             lab.last_improvement_step = self.k
@@ -459,14 +463,13 @@ class LabRaceModel(mesa.Model):
             cost_usd=cost,
             method="distilled",
             parent=teacher.model_id,
-            loss=teacher.loss,
+            loss=self.loss_of(teacher.capability * (1.0 - dd.capability_penalty)),
             capability=teacher.capability * (1.0 - dd.capability_penalty),
             serving_cost_per_mtok_usd=self.serving_cost(params),
             open_weights=teacher.open_weights,
             deployed=True,
         )
         self._register(lab, student)
-        self.lineage.add_edge(teacher.model_id, student.model_id, method="distilled")
         lab.deployed = student
 
     def _finish_imitation(self, lab: Lab, run: Run, now: float) -> None:
@@ -490,10 +493,10 @@ class LabRaceModel(mesa.Model):
             physical_flop=run.physical_flop,
             training_flop=training.training_flop(run.physical_flop, run.utilization),
             effective_flop=target.effective_flop * lift,
-            cost_usd=run.monthly_cost_usd * im.months,
+            cost_usd=run.total_cost_usd,
             method="imitation",
             parent=target.model_id,
-            loss=target.loss,
+            loss=self.loss_of(cap),
             capability=cap,
             serving_cost_per_mtok_usd=self.serving_cost(target.params),
             run_months=im.months,
@@ -502,7 +505,6 @@ class LabRaceModel(mesa.Model):
         model.ideas_wall = self.extra_irreducible(lab)
         model.recipe_efficiency = math.exp(lab.ln_a) * lab.utilization
         self._register(lab, model)
-        self.lineage.add_edge(target.model_id, model.model_id, method="imitation")
         lab.completed_runs += 1
         if lab.frontier is None or cap > lab.frontier.capability:
             lab.frontier = model
@@ -514,12 +516,6 @@ class LabRaceModel(mesa.Model):
         self.models.append(model)
         lag = math.ceil(self.world.public_results_lag_months / self.step_months)
         self._public_queue.append((self.k + 1 + lag, model.effective_flop))
-        self.lineage.add_node(
-            model.model_id,
-            lab=lab.name,
-            method=model.method,
-            completed=self.date_of(model.completed),
-        )
         if model.method != "distilled":
             self.largest_training_flop = max(self.largest_training_flop, model.training_flop)
             self.largest_physical_flop = max(self.largest_physical_flop, model.physical_flop)
@@ -586,6 +582,7 @@ class LabRaceModel(mesa.Model):
                 led.compute_spend_usd
                 + led.staff_spend_usd
                 + led.serving_spend_usd
+                + led.other_spend_usd
                 - led.revenue_usd
                 - led.parent_funding_usd
             ) / self.step_months
@@ -614,10 +611,14 @@ class LabRaceModel(mesa.Model):
         if acq.enabled:
             buyers = [o for o in self.active if o is not lab and o.cash_usd + lab.cash_usd > 0]
             buyers.sort(key=lambda o: (-o.cash_usd, o.unique_id))
+            before = conc.hhi([o.market_share for o in self.active])
             for buyer in buyers:
                 shares = {o.name: o.market_share for o in self.active}
                 shares[buyer.name] += shares.pop(lab.name)
-                if conc.hhi(shares.values()) <= acq.antitrust_max_hhi:
+                after = conc.hhi(shares.values())
+                # Antitrust blocks a deal that would lift HHI above the line; buying a lab
+                # with no customers lifts nothing.
+                if after <= acq.antitrust_max_hhi or after <= before + 1e-9:
                     self.merge(buyer, lab, kind="acquisition")
                     return
         self._exit(lab, "bankrupt")
@@ -751,9 +752,12 @@ class LabRaceModel(mesa.Model):
         lc = self.mech.learning_curve
         discount = lc.reproduction_cost_fraction if lc.enabled else 1.0
         physical = eff * discount / (self.public_algorithmic_efficiency() * 0.3)
-        if physical > self.max_physical_flop(0.3):
+        if physical > self.max_physical_flop(0.3, self.hw.max_run_months):
             return False
-        return physical / self.flop_per_usd_training <= ARCHETYPE_RUN_SHARE * funding_usd
+        return (
+            physical / self.flop_per_usd_training
+            <= self.mech.entry.first_run_funding_share * funding_usd
+        )
 
     def _apply_events(self) -> None:
         for event in self._events_by_step.pop(self.k, []):
@@ -857,14 +861,25 @@ class LabRaceModel(mesa.Model):
         return format_year_month(self.year_at(step))
 
     def date_of(self, year: float) -> str:
+        step = round((year - self.t0) / self.dt_years)
+        if 0 <= step <= self.n_steps and abs(self.year_at(step) - year) < 1e-6:
+            return self.dates[step]
         return format_year_month(year)
+
+    def lineage(self) -> nx.DiGraph:
+        """Which model was warm-started, distilled or imitated from which (MODEL.md)."""
+        graph = nx.DiGraph()
+        for m in self.models:
+            graph.add_node(
+                m.model_id, lab=m.lab, method=m.method, completed=self.date_of(m.completed)
+            )
+        for m in self.models:
+            if m.parent:
+                graph.add_edge(m.parent, m.model_id, method=m.method)
+        return graph
 
     def recorded_labs(self) -> list[Lab]:
         """Active labs, and those that left during this step (their last row)."""
         gone = [lab for lab in self._left_this_step]
         self._left_this_step = []
         return self.active + gone
-
-
-# An entrant commits at most this share of its funding to its first model.
-ARCHETYPE_RUN_SHARE = 0.5

@@ -123,8 +123,13 @@ class HardwareRegime(Frozen):
 
     start: YearMonth
     doubling_time_years: Positive = Field(description="Accelerators' FLOP/USD doubling time.")
-    memory_doubling_time_years: Positive | None = None
-    cpu_doubling_time_years: Positive | None = None
+    memory_doubling_time_years: Positive | None = Field(
+        None, description="Memory's doubling time from this date (None: unchanged)."
+    )
+    cpu_doubling_time_years: Positive | None = Field(
+        None,
+        description="General-purpose compute's doubling time from this date (None: unchanged).",
+    )
 
     _check_start = field_validator("start", mode="before")(_coerce_year_month)
 
@@ -132,9 +137,9 @@ class HardwareRegime(Frozen):
 class CostShares(Frozen):
     """Share of a workload's hardware cost per hardware type (sums to 1)."""
 
-    accelerator: Fraction
-    memory: Fraction
-    cpu: Fraction
+    accelerator: Fraction = Field(description="Share of cost on accelerators (GPUs, TPUs).")
+    memory: Fraction = Field(description="Share of cost on memory capacity and bandwidth.")
+    cpu: Fraction = Field(description="Share of cost on general-purpose processors.")
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> CostShares:
@@ -305,7 +310,9 @@ class FundingParams(Frozen):
         30,
         description="Investors stop funding a lab whose capability has not improved for this long.",
     )
-    min_months_between_rounds: Annotated[int, Field(ge=0)] = Field(6)
+    min_months_between_rounds: Annotated[int, Field(ge=0)] = Field(
+        6, description="Months a lab waits after one round before it can raise the next."
+    )
 
 
 # ------------------------------------------------------------------ archetypes
@@ -389,7 +396,9 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
 
 
 class Switch(Frozen):
-    enabled: bool = True
+    """A mechanism that a scenario can switch off."""
+
+    enabled: bool = Field(True, description="false switches this mechanism off.")
 
 
 class AlgorithmicProgress(Switch):
@@ -417,7 +426,9 @@ class AlgorithmicProgress(Switch):
 class Utilization(Switch):
     """Model FLOP utilization rises with engineering and experience (DAWNBench 2018)."""
 
-    ceiling: Annotated[float, Field(gt=0, le=1)] = Field(0.6)
+    ceiling: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.6, description="Highest model FLOP utilization engineering can reach (MODEL.md: 0.2-0.6)."
+    )
     rate_per_year: NonNegative = Field(
         0.3, description="Share of the gap to the ceiling closed per year at reference engineers."
     )
@@ -456,7 +467,7 @@ class ParallelismLimit(Switch):
 class ComputeSupply(Switch):
     """Prices rise when labs want more compute than the world stock offers."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="Off by default: rented compute is not scarce.")
     usable_share: Fraction = Field(
         0.3, description="Share of the world's AI compute that frontier labs can rent."
     )
@@ -515,14 +526,16 @@ class DeploymentDistillation(Switch):
 class Imitation(Switch):
     """Cross-lab distillation: reach a rival's deployed capability for a fraction of its compute."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="Off by default: terms of service forbid it.")
     compute_fraction: Fraction = Field(
         0.1, description="Cost as a share of the rival's training cost at today's prices."
     )
     capability_penalty: Fraction = Field(
         0.15, description="Share of the rival's deployed capability not reached."
     )
-    months: Annotated[int, Field(ge=1, le=24)] = Field(3)
+    months: Annotated[int, Field(ge=1, le=24)] = Field(
+        3, description="Months a distillation of a rival's model takes."
+    )
 
 
 class LearningCurve(Switch):
@@ -539,7 +552,7 @@ class LearningCurve(Switch):
 class Entry(Switch):
     """Potential entrants arrive at a Poisson rate with a funding draw."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="Off by default: only the scenario's labs compete.")
     rate_per_year: NonNegative = Field(1.0, description="Poisson rate of potential entrants.")
     funding_median_usd: Positive = Field(1e9, description="Median funding of an entrant.")
     funding_sigma: NonNegative = Field(1.0, description="Log-normal sigma of entrant funding.")
@@ -547,12 +560,16 @@ class Entry(Switch):
         0.3,
         description="Enter only if a first model within this share of the frontier is affordable.",
     )
+    first_run_funding_share: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.5, description="Largest share of its funding an entrant puts into its first model."
+    )
     archetype_weights: dict[str, NonNegative] = Field(
+        description="Relative odds of each archetype among entrants.",
         default_factory=lambda: {
             "fast_follower": 0.5,
             "open_weights": 0.3,
             "scaling_maximalist": 0.2,
-        }
+        },
     )
 
     @field_validator("archetype_weights")
@@ -603,24 +620,32 @@ class Mechanisms(Frozen):
 class LabParams(Frozen):
     """One lab. Missing fields take the archetype's defaults (``ARCHETYPES``)."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
-    archetype: Archetype
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")] = Field(
+        description="Unique name (letters, digits, _ . -); --set addresses labs by it."
+    )
+    archetype: Archetype = Field(description="Beliefs and behaviour it starts from (ARCHETYPES).")
     enter: YearMonth | None = Field(
         None, description="Month the lab enters (default: the scenario's start)."
     )
-    funding: FundingSource
+    funding: FundingSource = Field(
+        description="parent (a corporate budget), investors (rounds), or revenue only."
+    )
     cash_usd: NonNegative = Field(5e8, description="Cash at entry.")
     engineers: Positive = Field(150.0, description="Research and engineering headcount at entry.")
     parent_budget_usd_per_year: NonNegative = Field(
         0.0, description="Yearly transfer from a parent company (funding 'parent')."
     )
-    parent_budget_growth_per_year: float = Field(0.15, ge=-0.5, le=3)
+    parent_budget_growth_per_year: float = Field(
+        0.15, ge=-0.5, le=3, description="Yearly growth of the parent's budget (0.15 = 15%)."
+    )
     wake_up_lead_threshold: Fraction | None = Field(
         None,
         description="Parent multiplies its budget once a rival's capability lead (share of the "
         "rival's capability) exceeds this; None never wakes up.",
     )
-    wake_up_multiplier: Annotated[float, Field(ge=1)] = 3.0
+    wake_up_multiplier: Annotated[float, Field(ge=1)] = Field(
+        3.0, description="Factor on the parent budget when the parent wakes up."
+    )
     belief_compute_elasticity: Annotated[float, Field(ge=0.01, le=0.99)] = Field(
         description="a: believed elasticity of capability to compute; engineers get b = 1 - a. "
         "The lab spends the share a/(a+b) of its budget on compute."
@@ -672,7 +697,9 @@ class LabParams(Frozen):
 
 
 class _Event(Frozen):
-    date: YearMonth
+    """Something scheduled for a month of the scenario."""
+
+    date: YearMonth = Field(description="Month it happens (YYYY-MM), not before the start.")
 
     _check_date = field_validator("date", mode="before")(_coerce_year_month)
 
@@ -681,7 +708,7 @@ class MergerEvent(_Event):
     """Two labs combine (e.g. Google Brain and DeepMind, 2023-04)."""
 
     type: Literal["merger"]
-    labs: tuple[str, str]
+    labs: tuple[str, str] = Field(description="The two labs; the first survives.")
     into: str | None = Field(None, description="Name of the merged lab (default: the first).")
 
 
@@ -689,7 +716,7 @@ class HardwareShockEvent(_Event):
     """Price-performance times a multiplier (export controls < 1, a breakthrough > 1)."""
 
     type: Literal["hardware_shock"]
-    multiplier: Positive
+    multiplier: Positive = Field(description="Factor on FLOP per USD (0.5 halves it).")
     duration_months: Annotated[int, Field(ge=1)] | None = Field(
         None, description="None: permanent."
     )
@@ -699,8 +726,10 @@ class FundingShockEvent(_Event):
     """Investor valuations and parent budgets times a multiplier."""
 
     type: Literal["funding_shock"]
-    multiplier: NonNegative
-    duration_months: Annotated[int, Field(ge=1)] | None = None
+    multiplier: NonNegative = Field(description="Factor on rounds raised and parent transfers.")
+    duration_months: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="None: permanent."
+    )
     labs: tuple[str, ...] | None = Field(None, description="None: every lab.")
 
 
@@ -708,16 +737,18 @@ class ComputeCapEvent(_Event):
     """No training run above max_training_flop (physical FLOP executed) from the date."""
 
     type: Literal["compute_cap"]
-    max_training_flop: Positive
-    until: YearMonth | None = None
+    max_training_flop: Positive = Field(
+        description="Largest training run allowed, in FLOP executed (the 6ND count)."
+    )
+    until: YearMonth | None = Field(None, description="Month the cap ends (None: never).")
 
 
 class WakeUpEvent(_Event):
     """A parent multiplies its lab's budget."""
 
     type: Literal["wake_up"]
-    lab: str
-    multiplier: Annotated[float, Field(ge=0)]
+    lab: str = Field(description="The lab whose parent wakes up.")
+    multiplier: Annotated[float, Field(ge=0)] = Field(description="Factor on its parent budget.")
 
 
 Event = Annotated[
@@ -732,12 +763,14 @@ Event = Annotated[
 class Scenario(Frozen):
     """A whole scenario file, validated."""
 
-    name: str = "unnamed"
-    description: str = ""
+    name: str = Field("unnamed", description="Short name; run directories are named after it.")
+    description: str = Field("", description="One line: the story this scenario tells.")
     start: YearMonth = "2020-01"
     end: YearMonth = "2040-01"
-    step_months: Annotated[int, Field(ge=1, le=12)] = 1
-    seed: Annotated[int, Field(ge=0)] = 0
+    step_months: Annotated[int, Field(ge=1, le=12)] = Field(1, description="Months per step.")
+    seed: Annotated[int, Field(ge=0)] = Field(
+        0, description="Seed of the model's random generator; --seed overrides it."
+    )
     world: WorldParams = WorldParams()
     hardware: HardwareParams = HardwareParams()
     market: MarketParams = MarketParams()
@@ -762,6 +795,10 @@ class Scenario(Frozen):
             raise ValueError(f"lab names must be unique: {', '.join(dupes)}")
         known = set(names)
         for event in self.events:
+            if parse_year_month(event.date) < start:
+                raise ValueError(
+                    f"event {event.type} on {event.date} is before the start ({self.start})"
+                )
             refs = list(getattr(event, "labs", None) or ())
             if event.type == "wake_up":
                 refs.append(event.lab)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import networkx as nx
 import pandas as pd
@@ -16,22 +16,51 @@ from sim.params import Scenario
 from sim.recorder import EVENT_COLUMNS, LAB_COLUMNS, MODEL_COLUMNS, TIMESERIES_COLUMNS
 from sim.scenario import dump_yaml, scenario_to_dict
 
+if TYPE_CHECKING:
+    from sim.model import LabRaceModel
+
 RUN_FILES = ("timeseries", "labs", "models", "events")
 
 
-@dataclass
 class RunResult:
-    """The outcome of one run: tables as pandas DataFrames, plus the lineage graph."""
+    """The outcome of one run: tables as pandas DataFrames, plus the lineage graph.
 
-    scenario: Scenario
-    seed: int
-    timeseries: pd.DataFrame
-    labs: pd.DataFrame
-    models: pd.DataFrame
-    events: pd.DataFrame
-    lineage: nx.DiGraph
-    wall_time_s: float
-    meta: dict = field(default_factory=dict)
+    Tables are built from the recorder's rows on first access, so a sweep that reads only
+    the time series does not pay for the others."""
+
+    def __init__(self, model: LabRaceModel, wall_time_s: float):
+        self._model = model
+        self.scenario: Scenario = model.spec
+        self.seed: int = model.seed
+        self.wall_time_s = wall_time_s
+        self.meta: dict = {"potential_entrants": model.recorder.potential_entrants}
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(
+            self._model.recorder.timeseries, columns=TIMESERIES_COLUMNS
+        )
+
+    @cached_property
+    def labs(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self._model.recorder.labs, columns=LAB_COLUMNS)
+
+    @cached_property
+    def models(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self._model.recorder.models, columns=MODEL_COLUMNS)
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        m = self._model
+        rows = [
+            (e["step"], m.date_at(e["step"]), e["type"], e["lab"], e["detail"])
+            for e in m.events_log
+        ]
+        return pd.DataFrame.from_records(rows, columns=EVENT_COLUMNS)
+
+    @cached_property
+    def lineage(self) -> nx.DiGraph:
+        return self._model.lineage()
 
     def save(self, directory: str | Path, format: Literal["csv", "parquet"] = "csv") -> Path:
         """Write the run directory; returns its path. Same scenario and seed give the same
@@ -55,7 +84,7 @@ class RunResult:
             "labsim_version": __version__,
             "scenario": self.scenario.name,
             "seed": self.seed,
-            "steps": len(self.timeseries),
+            "steps": len(self._model.recorder.timeseries),
             "format": format,
             "wall_time_s": round(self.wall_time_s, 4),
             **self.meta,
@@ -64,29 +93,18 @@ class RunResult:
         return out
 
 
-def run(scenario: Scenario, seed: int | None = None) -> RunResult:
-    """Run ``scenario`` to its end with ``seed`` (default: the scenario's own seed)."""
+def simulate(scenario: Scenario, seed: int | None = None) -> LabRaceModel:
+    """Run ``scenario`` to its end and return the model, with its recorder's rows."""
     from sim.model import LabRaceModel
 
-    started = time.perf_counter()
     model = LabRaceModel(scenario, seed=seed)
     for _ in range(model.n_steps):
         model.step()
-    rec = model.recorder
-    events = [
-        (e["step"], model.date_at(e["step"]), e["type"], e["lab"], e["detail"])
-        for e in model.events_log
-    ]
-    result = RunResult(
-        scenario=scenario,
-        seed=model.seed,
-        timeseries=pd.DataFrame.from_records(rec.timeseries, columns=TIMESERIES_COLUMNS),
-        labs=pd.DataFrame.from_records(rec.labs, columns=LAB_COLUMNS),
-        models=pd.DataFrame.from_records(rec.models, columns=MODEL_COLUMNS),
-        events=pd.DataFrame.from_records(events, columns=EVENT_COLUMNS),
-        lineage=model.lineage,
-        wall_time_s=0.0,
-        meta={"potential_entrants": rec.potential_entrants},
-    )
-    result.wall_time_s = time.perf_counter() - started
-    return result
+    return model
+
+
+def run(scenario: Scenario, seed: int | None = None) -> RunResult:
+    """Run ``scenario`` to its end with ``seed`` (default: the scenario's own seed)."""
+    started = time.perf_counter()
+    model = simulate(scenario, seed)
+    return RunResult(model, time.perf_counter() - started)

@@ -208,13 +208,30 @@ def test_a_failing_lab_is_acquired_where_antitrust_allows():
     assert seller["engineers"] == 0 and not seller["active"]
 
 
-def test_antitrust_blocks_the_acquisition():
-    # With cash for a few months the lab fails once products are on sale, when any deal
-    # lifts HHI above a zero threshold: it exits instead of being bought.
-    result = run(_failing(0.0, cash=3e7), seed=1)
-    assert "openai" in set(result.events.query("type == 'exit'")["lab"])
-    kinds = set(result.events["type"])
-    assert "acquisition" not in kinds
+def _fail_openai_with_customers(antitrust_max_hhi):
+    model = LabRaceModel(
+        load(end="2024-01", **{"mechanisms.acquisition.antitrust_max_hhi": antitrust_max_hhi}),
+        seed=1,
+    )
+    for _ in range(24):
+        model.step()
+    lab = model.labs_by_name["openai"]
+    assert lab.market_share > 0
+    lab.cash_usd = -1.0
+    model._fail(lab)
+    return model.events_log[-1]
+
+
+def test_antitrust_blocks_an_acquisition_that_lifts_concentration():
+    assert _fail_openai_with_customers(0.0)["type"] == "exit"
+    assert _fail_openai_with_customers(10000.0)["type"] == "acquisition"
+
+
+def test_a_lab_without_customers_may_be_bought_under_strict_antitrust():
+    # Buying a lab that sells nothing lifts no HHI, so even a zero threshold lets it through.
+    result = run(_failing(0.0, cash=5e7), seed=1)
+    acq = result.events[result.events["type"] == "acquisition"]
+    assert list(acq["lab"]) == ["openai"]
 
 
 def test_merger_conserves_cash_and_engineers():

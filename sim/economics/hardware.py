@@ -10,23 +10,24 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
 SECONDS_PER_MONTH = SECONDS_PER_YEAR / 12
 HARDWARE_TYPES = ("accelerator", "memory", "cpu")
 
 
-def log2_improvement(t_years: float, segments: Sequence[tuple[float, float]]) -> float:
-    """Doublings of price-performance from segments[0] start to ``t_years``.
+def log2_improvement(t_years, segments: Sequence[tuple[float, float]]):
+    """Doublings of price-performance from segments[0] start to ``t_years`` (a float or an
+    array of them).
 
     ``segments`` is a list of (start_year, doubling_time_years), ordered by start; each holds
     until the next one starts. Before the first start the result is 0.
     """
     total = 0.0
     for i, (start, doubling) in enumerate(segments):
-        if t_years <= start:
-            break
         end = segments[i + 1][0] if i + 1 < len(segments) else math.inf
-        total += (min(t_years, end) - start) / doubling
+        total = total + np.clip(np.subtract(t_years, start), 0.0, end - start) / doubling
     return total
 
 

@@ -76,6 +76,14 @@ def capability_score(
     return 1.0 / (1.0 + (r / midpoint_reducible_loss) ** steepness)
 
 
+def loss_for_capability(
+    capability: float, law: ChinchillaConstants, midpoint_reducible_loss: float, steepness: float
+) -> float:
+    """Inverse of capability_score: the loss (nats/token) at which a model scores ``capability``."""
+    capability = min(max(capability, 1e-12), 1 - 1e-12)
+    return law.E + midpoint_reducible_loss * ((1.0 - capability) / capability) ** (1.0 / steepness)
+
+
 def midpoint_reducible_loss(midpoint_flop: float, law: ChinchillaConstants) -> float:
     """Reducible loss of a compute-optimal model trained with ``midpoint_flop``."""
     return loss_at_flop(midpoint_flop, law) - law.E
@@ -89,8 +97,7 @@ def effective_flop_for_capability(
     Used to price a target capability (entry, learning-curve discounts); solved by bisection
     in log space since loss(C) is monotone.
     """
-    capability = min(max(capability, 1e-12), 1 - 1e-12)
-    target_r = midpoint_reducible * ((1.0 - capability) / capability) ** (1.0 / steepness)
+    target_r = loss_for_capability(capability, law, midpoint_reducible, steepness) - law.E
     lo, hi = 0.0, 80.0  # ln FLOP bounds: 1 to 5e34
     for _ in range(80):
         mid = 0.5 * (lo + hi)

@@ -29,7 +29,7 @@ METRIC_TYPES: dict[str, str] = {
     "runnable_copies_final": "float64",  # copies of the frontier model its cluster could run
     "training_to_serving_ratio_final": "float64",
     "lead_months_final": "float64",
-    "years_to_first_monopoly": "float64",  # years from start; NaN if never a monopoly
+    "years_to_first_monopoly": "float64",  # years from start to a monopoly after rivalry; NaN if never
     "monopoly_share_of_time": "float64",  # share of steps with a market that were monopoly
     "n_models_final": "int64",
 }
@@ -54,6 +54,7 @@ _NEEDED = (
     "training_to_serving_ratio",
     "lead_months",
     "n_models",
+    "n_selling",
 )
 
 
@@ -74,7 +75,10 @@ def final_metrics(ts, start_year: float) -> dict[str, Any]:
         return dict.fromkeys(METRIC_TYPES)
     col = {name: ts[name].to_numpy() for name in _NEEDED}
     structure = col["structure"]
-    is_monopoly = structure == "monopoly"
+    # A market with one seller is a monopoly by definition; the first monopoly worth reporting
+    # is one that arose after at least two labs had products on sale.
+    contested = np.maximum.accumulate(col["n_selling"] >= 2)
+    is_monopoly = (structure == "monopoly") & contested
     first = int(np.argmax(is_monopoly)) if is_monopoly.any() else -1
     with_market = structure != "no_market"
     n_market = int(with_market.sum())

@@ -1,0 +1,231 @@
+"""Scenario files: inheritance, overrides, and a clear line for every kind of bad input."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SCENARIOS
+
+from sim.scenario import ScenarioError, load_scenario, merge_scenarios
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def problems(path, overrides=None) -> list[str]:
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(path, overrides)
+    return exc.value.problems
+
+
+BASE = f"base: {SCENARIOS / 'baseline.yaml'}\n"
+
+
+def test_every_shipped_scenario_is_valid():
+    files = [p for p in SCENARIOS.glob("*.yaml") if not p.name.endswith(".targets.yaml")]
+    assert len(files) >= 3
+    for path in files:
+        load_scenario(path)
+
+
+def test_unknown_key_names_the_path_and_the_closest_valid_name(tmp_path):
+    path = write(tmp_path, "s.yaml", BASE + "hardware:\n  doubling_time: 2.0\n")
+    assert problems(path) == [
+        f"{path}: hardware.doubling_time: unknown key; did you mean doubling_time_years?"
+    ]
+
+
+def test_lab_keys_are_reported_by_lab_name(tmp_path):
+    path = write(tmp_path, "s.yaml", BASE + "labs:\n  - name: openai\n    enginers: 5\n")
+    (line,) = problems(path)
+    assert "labs.openai.enginers: unknown key; did you mean engineers?" in line
+
+
+def test_wrong_type_and_out_of_range_values(tmp_path):
+    text = (
+        BASE
+        + "market:\n  inertia: 1.5\nhardware:\n  doubling_time_years: -2\nlabs:\n  - name: openai\n    engineers: lots\n"
+    )
+    lines = problems(write(tmp_path, "s.yaml", text))
+    assert len(lines) == 3
+    assert any("market.inertia" in line and "1.5" in line for line in lines)
+    assert any(
+        "hardware.doubling_time_years" in line and "greater than 0" in line for line in lines
+    )
+    assert any("labs.openai.engineers" in line and "lots" in line for line in lines)
+
+
+def test_cost_shares_above_one_are_rejected(tmp_path):
+    text = BASE + "hardware:\n  training_cost_shares: {accelerator: 0.9, memory: 0.3, cpu: 0.1}\n"
+    (line,) = problems(write(tmp_path, "s.yaml", text))
+    assert "training_cost_shares" in line and "sum to 1" in line
+
+
+def test_end_before_start_is_reported_with_the_other_problems(tmp_path):
+    text = BASE + "start: 2030-01\nend: 2020-01\nmarket:\n  inertia: 2\n"
+    lines = problems(write(tmp_path, "s.yaml", text))
+    assert any("end (2020-01) must be after start (2030-01)" in line for line in lines)
+    assert any("market.inertia" in line for line in lines)
+
+
+def test_unknown_archetype_is_one_line(tmp_path):
+    text = BASE + "labs:\n  - name: newco\n    archetype: scaling_maximalst\n"
+    (line,) = problems(write(tmp_path, "s.yaml", text))
+    assert "labs.newco.archetype" in line and "scaling_maximalist" in line
+
+
+def test_unknown_event_type_and_unknown_lab_in_event(tmp_path):
+    text = BASE + "events:\n  - {type: hardwre_shock, date: 2023-04}\n"
+    (line,) = problems(write(tmp_path, "s.yaml", text))
+    assert "unknown event type 'hardwre_shock'" in line
+    text = BASE + "events:\n  - {type: merger, date: 2023-04, labs: [openai, nobody]}\n"
+    (line,) = problems(write(tmp_path, "t.yaml", text))
+    assert "unknown lab 'nobody'" in line
+
+
+def test_event_before_the_start_is_rejected(tmp_path):
+    text = BASE + "events:\n  - {type: wake_up, date: 2019-04, lab: deepmind, multiplier: 2}\n"
+    (line,) = problems(write(tmp_path, "s.yaml", text))
+    assert "before the start" in line
+
+
+def test_yaml_syntax_error_gives_line_and_column(tmp_path):
+    path = write(tmp_path, "s.yaml", "name: x\nlabs: [\n  - name: a\n")
+    (line,) = problems(path)
+    assert "YAML syntax error at line 3, column 3" in line
+
+
+def test_missing_file_and_circular_base(tmp_path):
+    assert problems(tmp_path / "nope.yaml") == [f"{tmp_path / 'nope.yaml'}: no such file"]
+    write(tmp_path, "a.yaml", "base: b.yaml\n")
+    write(tmp_path, "b.yaml", "base: a.yaml\n")
+    (line,) = problems(tmp_path / "a.yaml")
+    assert "circular base" in line
+
+
+def test_base_inheritance_merges_labs_by_name(tmp_path):
+    text = BASE + (
+        "name: child\n"
+        "labs:\n"
+        "  - name: openai\n    engineers: 999\n"
+        "  - name: google_brain\n    remove: true\n"
+        "  - name: newco\n    archetype: fast_follower\n"
+    )
+    scenario = load_scenario(write(tmp_path, "child.yaml", text))
+    labs = {lab.name: lab for lab in scenario.labs}
+    assert set(labs) == {"openai", "deepmind", "newco"}
+    assert labs["openai"].engineers == 999
+    assert labs["openai"].cash_usd == 3e8  # the rest of the lab is inherited
+    assert labs["newco"].imitates is True  # archetype defaults fill the new lab
+    assert scenario.name == "child"
+
+
+def test_merge_replaces_lists_other_than_labs():
+    merged = merge_scenarios(
+        {"events": [1, 2], "a": {"b": 1, "c": 2}}, {"events": [3], "a": {"b": 5}}
+    )
+    assert merged == {"events": [3], "a": {"b": 5, "c": 2}}
+
+
+def test_overrides_set_values_and_address_labs_by_name():
+    scenario = load_scenario(
+        SCENARIOS / "baseline.yaml",
+        [
+            "hardware.doubling_time_years=2.0",
+            "labs.openai.engineers=300",
+            "mechanisms.imitation.enabled=true",
+        ],
+    )
+    assert scenario.hardware.doubling_time_years == 2.0
+    assert next(lab for lab in scenario.labs if lab.name == "openai").engineers == 300
+    assert scenario.mechanisms.imitation.enabled is True
+
+
+def test_bad_overrides_are_all_reported_together():
+    lines = problems(
+        SCENARIOS / "baseline.yaml",
+        ["labs.opnai.engineers=3", "hardware.doubling_time_years=abc", "hardware.doubling_time=2"],
+    )
+    assert any("no lab named 'opnai'; did you mean openai?" in line for line in lines)
+    assert any("hardware.doubling_time_years" in line and "abc" in line for line in lines)
+    assert any(
+        "hardware.doubling_time: unknown key; did you mean doubling_time_years?" in line
+        for line in lines
+    )
+
+
+def test_resolved_scenario_holds_every_value(tmp_path):
+    from sim.scenario import scenario_to_dict
+
+    data = scenario_to_dict(load_scenario(SCENARIOS / "baseline.yaml"))
+    assert data["hardware"]["doubling_time_years"] > 0
+    assert all("conviction" in lab for lab in data["labs"])
+    assert "remove" not in data["labs"][0]
+
+
+# ---------------------------------------------------------------- command line
+
+
+def labsim(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd or ROOT
+    )
+
+
+def test_cli_bad_input_is_one_line_per_problem_exit_2_and_nothing_written(tmp_path):
+    bad = write(
+        tmp_path, "bad.yaml", BASE + "hardware:\n  doubling_time: 2.0\n  doubling_time_years: -1\n"
+    )
+    out = tmp_path / "out"
+    proc = labsim("run", str(bad), "--out", str(out))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_cli_validate_and_list():
+    proc = labsim("validate", "scenarios/baseline.yaml")
+    assert proc.returncode == 0 and "ok" in proc.stdout
+    proc = labsim("list")
+    assert proc.returncode == 0
+    assert "baseline.yaml" in proc.stdout and "natural-monopoly.yaml" in proc.stdout
+
+
+def test_cli_run_writes_the_run_directory_and_a_summary(tmp_path):
+    out = tmp_path / "b7"
+    proc = labsim(
+        "run",
+        "scenarios/baseline.yaml",
+        "--seed",
+        "7",
+        "--out",
+        str(out),
+        "--set",
+        "end=2024-01",
+        "--plot",
+    )
+    assert proc.returncode == 0, proc.stderr
+    for name in (
+        "timeseries.csv",
+        "labs.csv",
+        "models.csv",
+        "scenario.resolved.yaml",
+        "meta.json",
+        "lineage.json",
+    ):
+        assert (out / name).exists(), name
+    assert (out / "plots" / "concentration.png").exists()
+    assert "HHI" in proc.stdout and str(out) in proc.stdout
+
+
+def test_python_api():
+    import sim
+
+    result = sim.run(sim.load_scenario(SCENARIOS / "baseline.yaml", {"end": "2022-01"}), seed=1)
+    assert len(result.timeseries) == 24 and result.seed == 1
