@@ -312,13 +312,14 @@ class Lab(mesa.Agent):
                 0.99,
             )
 
-    def raise_if_needed(self, monthly_burn_usd: float) -> None:
-        """Investor-funded labs raise a round when runway is short and progress is not stalled."""
+    def raise_if_needed(self, monthly_spending_usd: float) -> None:
+        """Investor-funded labs raise a round when cash covers fewer than
+        runway_trigger_months of gross spending, unless their progress has stalled."""
         m = self.model
         f = m.funding_params
         if self.funding != "investors" or not m.mech.investor_funding.enabled:
             return
-        if fin.runway_months(self.cash_usd, monthly_burn_usd) >= f.runway_trigger_months:
+        if fin.runway_months(self.cash_usd, monthly_spending_usd) >= f.runway_trigger_months:
             return
         if m.k - self.last_round_step < f.min_months_between_rounds / m.step_months:
             return

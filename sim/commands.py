@@ -32,6 +32,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
     v.set_defaults(handler=cmd_validate)
 
+    c = sub.add_parser(
+        "check",
+        help="run a scenario over many seeds and compare it with its calibration targets",
+    )
+    c.add_argument("scenario", help="scenario YAML file (targets in NAME.targets.yaml beside it)")
+    c.add_argument("--seeds", type=int, default=20, help="number of seeds, 0..N-1 (default 20)")
+    c.add_argument("--targets", default=None, help="targets file (default: NAME.targets.yaml)")
+    c.add_argument(
+        "--out", default=None, help="folder for calibration.csv/.md (default: runs/check-NAME)"
+    )
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    c.set_defaults(handler=cmd_check)
+
     ls = sub.add_parser("list", help="the scenarios shipped in scenarios/")
     ls.add_argument("--dir", default=None, help="folder to list (default: the shipped scenarios)")
     ls.set_defaults(handler=cmd_list)
@@ -66,6 +79,34 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{args.scenario}: ok: {scenario.name}, {scenario.start} to {scenario.end}, {len(scenario.labs)} labs: {labs}"
     )
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from sim.calibration import check, format_markdown, format_table, load_targets, targets_path_for
+    from sim.scenario import ScenarioError, load_scenario
+
+    if args.seeds < 1:
+        raise ScenarioError([f"--seeds {args.seeds}: need at least one seed"])
+    scenario = load_scenario(args.scenario, args.overrides)
+    targets_file = Path(args.targets) if args.targets else targets_path_for(Path(args.scenario))
+    if not targets_file.exists():
+        raise ScenarioError(
+            [f"{targets_file}: no targets file (write one, or pass --targets FILE)"]
+        )
+    targets = load_targets(targets_file)
+    rows = check(scenario, targets, range(args.seeds))
+    out = Path(args.out) if args.out else Path("runs") / f"check-{scenario.name}"
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(out / "calibration.csv", index=False)
+    title = f"Calibration of {scenario.name} over {args.seeds} seeds"
+    (out / "calibration.md").write_text(format_markdown(rows, title), encoding="utf-8")
+    print(title)
+    print(format_table(rows))
+    failed = [r["target"] for r in rows if not r["passed"]]
+    print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed; tables in {out}")
+    return 1 if failed else 0
 
 
 def scenario_descriptions(folder: Path) -> list[tuple[str, str]]:

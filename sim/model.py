@@ -563,7 +563,9 @@ class LabRaceModel(mesa.Model):
         self.potential_spending_usd_per_year = w
         spend = w * self.dt_years
         for lab, share, ler, p, c in zip(labs, shares, lerner, price, cap, strict=True):
-            revenue = share * spend
+            # Customers of open weights pay whoever hosts them, at serving cost: the outside
+            # option of MODEL.md. The lab that released the weights earns nothing from them.
+            revenue = 0.0 if lab.openness >= 1.0 else share * spend
             serving = revenue * (1.0 - ler)
             lab.market_share = share
             lab.lerner = ler
@@ -578,15 +580,15 @@ class LabRaceModel(mesa.Model):
     def _finance(self) -> None:
         for lab in list(self.active):
             led = lab.ledger
-            burn = (
+            # Runway is measured against gross spending: a lab that spends down its cash over
+            # its horizon never sees its net runway shrink, but its investors do.
+            spending = (
                 led.compute_spend_usd
                 + led.staff_spend_usd
                 + led.serving_spend_usd
                 + led.other_spend_usd
-                - led.revenue_usd
-                - led.parent_funding_usd
             ) / self.step_months
-            lab.raise_if_needed(burn)
+            lab.raise_if_needed(spending)
             self._check_wake_up(lab)
         if self.mech.exit.enabled:
             floor = self.mech.exit.min_viable_engineers

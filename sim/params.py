@@ -296,7 +296,9 @@ class FundingParams(Frozen):
         25.0, description="Valuation per dollar of annual revenue (AI lab rounds 2023-25: 20-40x)."
     )
     valuation_per_capability_usd: NonNegative = Field(
-        3e11, description="Valuation per unit of capability (a lab at 10% of tasks: $30B)."
+        1e11,
+        description="Valuation per unit of capability: a lab whose model does 10% of tasks is "
+        "worth $10B before revenue (OpenAI's 2021 valuation was ~$14B).",
     )
     valuation_lead_bonus: NonNegative = Field(
         1.0,
@@ -305,13 +307,17 @@ class FundingParams(Frozen):
     round_dilution: Annotated[float, Field(gt=0, lt=1)] = Field(
         0.2, description="Share of the company sold in one round."
     )
-    runway_trigger_months: Positive = Field(12.0, description="Raise when runway falls below this.")
+    runway_trigger_months: Positive = Field(
+        24.0,
+        description="Raise when cash covers fewer months than this of gross spending (a lab "
+        "spending down over a shorter horizon raises whenever a round is due).",
+    )
     stall_months: Annotated[int, Field(ge=1)] = Field(
         30,
         description="Investors stop funding a lab whose capability has not improved for this long.",
     )
     min_months_between_rounds: Annotated[int, Field(ge=0)] = Field(
-        6, description="Months a lab waits after one round before it can raise the next."
+        12, description="Months a lab waits after one round before it can raise the next."
     )
 
 
@@ -410,7 +416,9 @@ class AlgorithmicProgress(Switch):
         "performance halves every ~8 months, Ho et al. 2024, arXiv 2403.05812).",
     )
     reference_engineers: Positive = Field(
-        300.0, description="Research headcount of a 2020-24 frontier lab (E_ref)."
+        800.0,
+        description="E_ref: research headcount at which ln A grows at g0; a 2020 frontier lab "
+        "(DeepMind had ~1,000 staff, most in research), so the leader in A gains ~2.8x/yr.",
     )
     engineer_exponent: Fraction = Field(
         0.5, description="lambda: diminishing returns to researchers (stepping on toes)."

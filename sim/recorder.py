@@ -42,6 +42,8 @@ TIMESERIES_COLUMNS = (
     "compute_cap_flop",
     "potential_spending_usd_per_year",
     "industry_revenue_usd_per_year",
+    "leader_revenue_usd_per_year",
+    "best_algorithmic_efficiency",
     "salary_usd_per_year",
     "lead_capability",
     "lead_months",
@@ -104,9 +106,10 @@ MODEL_COLUMNS = (
 EVENT_COLUMNS = ("step", "date", "type", "lab", "detail")
 
 
-def _share_key(lab) -> tuple[float, int]:
+def _revenue_key(pair) -> tuple[float, int]:
     # Ties go to the older lab, so the leader is well defined.
-    return (lab.market_share, -lab.unique_id)
+    revenue, lab = pair
+    return (revenue, -lab.unique_id)
 
 
 class Recorder:
@@ -159,11 +162,15 @@ class Recorder:
         model = self.model
         date = model.date_at(k)
         active = model.active
-        shares = [lab.market_share for lab in active]
-        sold = sum(shares) > 0
+        # Concentration is measured on revenue shares (MODEL.md): open weights are an outside
+        # option that earns its publisher nothing, so they are not a firm in the HHI.
+        revenues = [lab.ledger.revenue_usd for lab in active]
+        total_revenue = sum(revenues)
+        sold = total_revenue > 0
+        shares = [r / total_revenue for r in revenues] if sold else revenues
         leader = None
         if sold:
-            leader = max(active, key=_share_key).name
+            leader = max(zip(revenues, active, strict=True), key=_revenue_key)[1].name
         if leader != self._leader:
             self._leader, self._leader_since = leader, k
         best, frontier_cap, runner_up = None, 0.0, 0.0
@@ -198,7 +205,10 @@ class Recorder:
             ),
             default=0.0,
         )
-        revenue = sum(lab.ledger.revenue_usd for lab in active) * 12 / model.step_months
+        per_year = 12 / model.step_months
+        revenue = sum(lab.ledger.revenue_usd for lab in active) * per_year
+        leader_revenue = max((lab.ledger.revenue_usd for lab in active), default=0.0) * per_year
+        best_a = math.exp(max((lab.ln_a for lab in active), default=0.0))
         cap = model.compute_cap_flop()
         self.timeseries.append(
             (
@@ -226,6 +236,8 @@ class Recorder:
                 cap if math.isfinite(cap) else math.nan,
                 model.potential_spending_usd_per_year,
                 revenue,
+                leader_revenue,
+                best_a,
                 model.salary_usd_per_year,
                 frontier_cap - runner_up if best else math.nan,
                 model.lead_months(frontier_cap, runner_up) if best else math.nan,

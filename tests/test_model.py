@@ -213,6 +213,9 @@ def test_in_the_ideas_regime_compute_alone_stalls():
                 "hardware.flop_per_usd_start": 2.5e17 * compute_multiple,
                 "mechanisms.algorithmic_progress.enabled": False,
                 "mechanisms.spillovers.enabled": False,
+                # Let money buy compute without the cluster ceiling, so that only the
+                # regime decides what compute is worth.
+                "mechanisms.parallelism_limit.enabled": False,
             },
         )
         frames = [
