@@ -194,10 +194,12 @@ class LabRaceModel(mesa.Model):
         room, employed = self._hiring
         return room * lab.engineers / employed
 
-    def compute_cap_flop(self) -> float:
+    def compute_cap_flop(self, step: int | None = None) -> float:
+        """The compute cap in force at ``step`` (default: now), FLOP executed; inf if none."""
+        step = self.k if step is None else step
         cap = math.inf
         for first, last, flop in self._caps:
-            if first <= self.k < last:
+            if first <= step < last:
                 cap = min(cap, flop)
         return cap
 
@@ -447,7 +449,12 @@ class LabRaceModel(mesa.Model):
             teacher.deployed = True
             lab.deployed = teacher
             return
-        cost = dd.compute_fraction * teacher.cost_usd
+        # A distillation is a training run too: a compute cap in force bounds it.
+        share = dd.compute_fraction
+        if teacher.training_flop > 0:
+            # The student starts when the teacher completes: the next step's cap applies.
+            share = min(share, self.compute_cap_flop(self.k + 1) / teacher.training_flop)
+        cost = share * teacher.cost_usd
         lab.pay("other_spend_usd", cost)
         params = teacher.params / dd.size_ratio
         student = TrainedModel(
@@ -457,8 +464,8 @@ class LabRaceModel(mesa.Model):
             completed=teacher.completed,
             params=params,
             tokens=teacher.tokens,
-            physical_flop=dd.compute_fraction * teacher.physical_flop,
-            training_flop=dd.compute_fraction * teacher.training_flop,
+            physical_flop=share * teacher.physical_flop,
+            training_flop=share * teacher.training_flop,
             effective_flop=teacher.effective_flop,
             cost_usd=cost,
             method="distilled",
@@ -601,7 +608,8 @@ class LabRaceModel(mesa.Model):
         if thr is None or lab.woke_up or lab.funding != "parent":
             return
         rival = self.best_rival_capability(lab)
-        if rival > 0 and (rival - lab.capability) / rival >= thr:
+        # Only a lab with a model of its own can see that it is behind.
+        if 0 < lab.capability < rival and (rival - lab.capability) / rival >= thr:
             lab.woke_up = True
             lab.parent_budget_usd_per_year *= lab.params.wake_up_multiplier
             self.events_log.append(

@@ -124,6 +124,7 @@ MECHANISMS = (
     engineers=st.floats(1.0, 3000.0),
     belief=st.floats(0.01, 0.99),
     regime=st.sampled_from(["scaling", "ideas", "mixed"]),
+    wake_up=st.none() | st.floats(0.0, 1.0),
     step_months=st.sampled_from([1, 3]),
     seed=st.integers(0, 2**31),
 )
@@ -137,6 +138,7 @@ def test_invariants_hold_for_random_valid_scenarios(
     engineers,
     belief,
     regime,
+    wake_up,
     step_months,
     seed,
 ):
@@ -154,6 +156,7 @@ def test_invariants_hold_for_random_valid_scenarios(
             "labs.google_brain.belief_compute_elasticity": belief,
             "world.progress_regime": regime,
             "mechanisms.entry.rate_per_year": 3.0,
+            "labs.google_brain.wake_up_lead_threshold": wake_up,
         }
     )
     check_invariants(run(load_scenario(SCENARIOS / "baseline.yaml", overrides), seed=seed))

@@ -1,0 +1,164 @@
+"""The scenario library: each shipped story's documented outcome holds in most seeds, and the
+calibrated history passes its targets."""
+
+import subprocess
+import sys
+
+import numpy as np
+from conftest import ROOT, SCENARIOS, load
+
+from sim.calibration import check, load_targets
+from sim.results import run
+
+SEEDS = range(10)
+
+
+def share_of_seeds(condition, seeds=SEEDS) -> float:
+    return float(np.mean([bool(condition(seed)) for seed in seeds]))
+
+
+def best_lab_at_horizon(result) -> str:
+    labs = result.labs
+    final = labs[labs["step"] == labs["step"].max()]
+    return final.sort_values("capability").iloc[-1]["lab"]
+
+
+def test_every_library_scenario_tells_its_story_in_its_header():
+    for name in (
+        "scaling-hypothesis",
+        "ideas-bottleneck",
+        "hardware-stagnation",
+        "compute-cap",
+        "wake-up",
+        "natural-monopoly",
+        "open-diffusion",
+    ):
+        text = (SCENARIOS / f"{name}.yaml").read_text()
+        header = text.split("\nbase:")[0]
+        for word in ("Story:", "Outcome:"):
+            assert word in header, (name, word)
+        assert "base: baseline.yaml" in text or "base: history.yaml" in text
+
+
+def test_scaling_hypothesis_the_scaling_maximalist_pulls_ahead():
+    scenario = load("scaling-hypothesis.yaml")
+    assert share_of_seeds(lambda s: best_lab_at_horizon(run(scenario, seed=s)) == "openai") >= 0.7
+
+
+def test_ideas_bottleneck_the_engineer_heavy_lab_pulls_ahead():
+    scenario = load("ideas-bottleneck.yaml")
+    assert share_of_seeds(lambda s: best_lab_at_horizon(run(scenario, seed=s)) == "deepmind") >= 0.7
+
+
+def test_hardware_stagnation_shrinks_runs_and_keeps_serving_dear():
+    stagnant, baseline = load("hardware-stagnation.yaml"), load("baseline.yaml")
+
+    def largest(scenario, seed):
+        return run(scenario, seed=seed).timeseries["frontier_training_flop"].iloc[-1]
+
+    assert share_of_seeds(lambda s: largest(stagnant, s) * 5 <= largest(baseline, s)) >= 0.7
+    last = lambda scenario: run(scenario, seed=0).timeseries["serving_flop_per_usd"].iloc[-1]  # noqa: E731
+    assert last(stagnant) * 5 < last(baseline)
+
+
+def test_compute_cap_bounds_runs_and_shortens_the_lead():
+    capped, baseline = load("compute-cap.yaml"), load("baseline.yaml")
+    for seed in SEEDS:
+        models = run(capped, seed=seed).models
+        after = models[models["started"] >= "2027-01"]
+        assert (after["training_flop"] <= 1e26 * (1 + 1e-9)).all()
+
+    def lead(scenario, seed):
+        return run(scenario, seed=seed).timeseries["lead_months"].iloc[-12:].mean()
+
+    assert share_of_seeds(lambda s: lead(capped, s) < lead(baseline, s)) >= 0.7
+
+
+def test_wake_up_parent_answers_a_rivals_lead():
+    woken, baseline = load("wake-up.yaml"), load("baseline.yaml")
+
+    def woke(seed):
+        events = run(woken, seed=seed).events
+        return ((events["type"] == "wake_up") & (events["lab"] == "google_brain")).any()
+
+    def staff(scenario, seed):
+        labs = run(scenario, seed=seed).labs
+        return labs[labs["lab"] == "google_brain"]["engineers"].iloc[-1]
+
+    assert share_of_seeds(woke) >= 0.7
+    assert share_of_seeds(lambda s: staff(woken, s) > staff(baseline, s)) >= 0.7
+
+
+def test_history_passes_its_calibration_targets():
+    scenario = load("history.yaml")
+    rows = check(scenario, load_targets(SCENARIOS / "history.targets.yaml"), range(20))
+    failed = [
+        (r["target"], r["median"], r["band_low"], r["band_high"]) for r in rows if not r["passed"]
+    ]
+    assert not failed
+    assert len(rows) >= 10
+
+
+def test_history_knows_its_entrants_and_the_merger():
+    result = run(load("history.yaml", end="2024-01"), seed=0)
+    entries = result.events.query("type == 'entry'").set_index("lab")["date"]
+    assert entries["anthropic"] == "2021-05"
+    merger = result.events.query("type == 'merger'")
+    assert list(merger["date"]) == ["2023-04"] and merger["detail"].iloc[0] == "google_deepmind"
+
+
+def test_labsim_check_cli_writes_tables_and_exits_by_result(tmp_path):
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim",
+        "check",
+        "scenarios/history.yaml",
+        "--seeds",
+        "3",
+        "--out",
+        str(tmp_path),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert (tmp_path / "calibration.csv").exists() and (tmp_path / "calibration.md").exists()
+    assert "frontier_compute_growth" in proc.stdout
+    # An impossible target fails the check with exit status 1.
+    targets = tmp_path / "t.yaml"
+    targets.write_text(
+        "targets:\n  - {name: impossible, source: test, kind: value, column: hhi, at: 2030-01, band: [20000, 30000]}\n"
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim",
+        "check",
+        "scenarios/baseline.yaml",
+        "--seeds",
+        "2",
+        "--targets",
+        str(targets),
+        "--out",
+        str(tmp_path / "b"),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 1 and "FAIL" in proc.stdout
+
+
+def test_bad_targets_file_is_one_clear_line(tmp_path):
+    targets = tmp_path / "t.yaml"
+    targets.write_text(
+        "targets:\n  - {name: x, source: s, kind: value, column: hhhi, at: 2030-01, band: [1, 2]}\n"
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim",
+        "check",
+        "scenarios/baseline.yaml",
+        "--targets",
+        str(targets),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert "did you mean hhi?" in proc.stderr and "Traceback" not in proc.stderr
