@@ -108,9 +108,12 @@ def _method_handles(methods):
 
 
 def _share_matrix(run: RunData) -> pd.DataFrame:
-    """Market share by time (rows) and lab (columns, order of appearance); 0 where a lab
-    is not in the market."""
-    shares = run.labs.pivot_table(index="time", columns="lab", values="market_share", aggfunc="sum")
+    """Share of industry revenue by time (rows) and lab (columns, order of appearance); 0
+    where a lab is not in the market. Open-weights labs earn no revenue (their users pay
+    hosts), so they do not appear; older run directories without the column fall back to
+    usage shares."""
+    column = "revenue_share" if "revenue_share" in run.labs else "market_share"
+    shares = run.labs.pivot_table(index="time", columns="lab", values=column, aggfunc="sum")
     shares = shares.reindex(index=run.timeseries["time"].drop_duplicates(), columns=run.lab_order)
     return shares.fillna(0.0).clip(lower=0.0)
 

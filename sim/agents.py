@@ -335,7 +335,8 @@ class Lab(mesa.Agent):
             f.valuation_per_capability_usd,
             f.valuation_lead_bonus,
         )
-        raised = fin.round_size_usd(valuation, f.round_dilution) * m.funding_multiplier(self)
+        offered = min(fin.round_size_usd(valuation, f.round_dilution), f.max_round_usd)
+        raised = offered * m.funding_multiplier(self)
         if raised > 0:
             self.receive("raised_usd", raised)
             self.last_round_step = m.k

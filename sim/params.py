@@ -307,6 +307,11 @@ class FundingParams(Frozen):
     round_dilution: Annotated[float, Field(gt=0, lt=1)] = Field(
         0.2, description="Share of the company sold in one round."
     )
+    max_round_usd: Positive = Field(
+        5e10,
+        description="Largest single round investors will fund: a little above the largest "
+        "private round to date (OpenAI's $40B, March 2025).",
+    )
     runway_trigger_months: Positive = Field(
         24.0,
         description="Raise when cash covers fewer months than this of gross spending (a lab "

@@ -72,6 +72,7 @@ LAB_COLUMNS = (
     "capability",
     "deployed_capability",
     "market_share",
+    "revenue_share",
     "price_per_mtok_usd",
     "belief_compute_elasticity",
     "parent_budget_usd_per_year",
@@ -249,6 +250,7 @@ class Recorder:
                 len(model.models),
             )
         )
+        share_of_revenue = dict(zip((lab.unique_id for lab in active), shares, strict=True))
         for lab in model.recorded_labs():
             led = lab.ledger
             run = lab.run
@@ -277,6 +279,7 @@ class Recorder:
                     lab.capability,
                     lab.deployed_capability,
                     lab.market_share,
+                    share_of_revenue.get(lab.unique_id, 0.0),
                     lab.price_per_mtok_usd,
                     lab.belief,
                     lab.parent_budget_usd_per_year,

@@ -24,13 +24,18 @@ def format_summary(result, out: Path | None = None) -> str:
         f"labsim: {result.scenario.name} (seed {result.seed}), {ts['date'].iloc[0]} to {last['date']}, "
         f"{len(ts)} steps in {result.wall_time_s * 1000:.0f} ms",
         "",
-        f"{'lab':<18}{'archetype':<20}{'share':>7}{'capability':>12}{'cash':>12}{'engineers':>11}",
+        f"{'lab':<18}{'archetype':<20}{'revenue':>9}{'users':>8}{'capability':>12}{'cash':>12}"
+        f"{'engineers':>11}",
     ]
-    for _, row in final.sort_values("market_share", ascending=False).iterrows():
+    ranked = final.sort_values(["revenue_share", "market_share"], ascending=False)
+    for _, row in ranked.iterrows():
         lines.append(
-            f"{row['lab']:<18}{row['archetype']:<20}{row['market_share']:>7.1%}{row['capability']:>12.3f}"
-            f"{_usd(row['cash_usd']):>12}{row['engineers']:>11,.0f}"
+            f"{row['lab']:<18}{row['archetype']:<20}{row['revenue_share']:>9.1%}{row['market_share']:>8.1%}"
+            f"{row['capability']:>12.3f}{_usd(row['cash_usd']):>12}{row['engineers']:>11,.0f}"
         )
+    lines.append(
+        "(revenue: share of industry revenue; users: share of spending, open weights included)"
+    )
     gone = set(labs["lab"]) - set(final["lab"])
     if gone:
         lines.append(f"(left the market: {', '.join(sorted(gone))})")

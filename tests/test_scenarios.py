@@ -61,17 +61,29 @@ def test_hardware_stagnation_shrinks_runs_and_keeps_serving_dear():
     assert last(stagnant) * 5 < last(baseline)
 
 
-def test_compute_cap_bounds_runs_and_shortens_the_lead():
+def test_compute_cap_bounds_runs_slows_capability_and_builds_an_overhang():
     capped, baseline = load("compute-cap.yaml"), load("baseline.yaml")
+    finals = {}
     for seed in SEEDS:
-        models = run(capped, seed=seed).models
-        after = models[models["started"] >= "2027-01"]
+        a, b = run(capped, seed=seed), run(baseline, seed=seed)
+        after = a.models[a.models["started"] >= "2027-01"]
         assert (after["training_flop"] <= 1e26 * (1 + 1e-9)).all()
-
-    def lead(scenario, seed):
-        return run(scenario, seed=seed).timeseries["lead_months"].iloc[-12:].mean()
-
-    assert share_of_seeds(lambda s: lead(capped, s) < lead(baseline, s)) >= 0.7
+        finals[seed] = (a.timeseries.iloc[-1], b.timeseries.iloc[-1])
+    assert (
+        share_of_seeds(
+            lambda s: finals[s][0]["frontier_capability"] < finals[s][1]["frontier_capability"]
+        )
+        >= 0.7
+    )
+    assert (
+        share_of_seeds(
+            lambda s: (
+                finals[s][0]["hardware_overhang_budget"]
+                >= 10 * finals[s][1]["hardware_overhang_budget"]
+            )
+        )
+        >= 0.7
+    )
 
 
 def test_wake_up_parent_answers_a_rivals_lead():
