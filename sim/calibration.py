@@ -195,3 +195,19 @@ def format_markdown(rows: list[dict], title: str) -> str:
             f"| {r['source']} |"
         )
     return "\n".join(lines) + "\n"
+
+
+DOC_START = "<!-- labsim check: start -->"
+DOC_END = "<!-- labsim check: end -->"
+
+
+def update_doc(path: Path, rows: list[dict], title: str) -> None:
+    """Replace the block between DOC_START and DOC_END in a Markdown file with the table."""
+    text = path.read_text(encoding="utf-8")
+    if DOC_START not in text or DOC_END not in text:
+        raise ScenarioError([f"{path}: no '{DOC_START}' ... '{DOC_END}' block to fill"])
+    head, rest = text.split(DOC_START, 1)
+    _, tail = rest.split(DOC_END, 1)
+    table = format_markdown(rows, title).split("\n", 2)[2]  # drop the '# title' line
+    block = f"{DOC_START}\n{title}:\n\n{table.strip()}\n{DOC_END}"
+    path.write_text(head + block + tail, encoding="utf-8")

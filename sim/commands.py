@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out", default=None, help="folder for calibration.csv/.md (default: runs/check-NAME)"
     )
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    c.add_argument(
+        "--doc", default=None, help="also refresh the results block of this Markdown file"
+    )
     c.set_defaults(handler=cmd_check)
 
     ls = sub.add_parser("list", help="the scenarios shipped in scenarios/")
@@ -102,6 +105,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     pd.DataFrame(rows).to_csv(out / "calibration.csv", index=False)
     title = f"Calibration of {scenario.name} over {args.seeds} seeds"
     (out / "calibration.md").write_text(format_markdown(rows, title), encoding="utf-8")
+    if args.doc:
+        from sim.calibration import update_doc
+
+        update_doc(Path(args.doc), rows, title)
     print(title)
     print(format_table(rows))
     failed = [r["target"] for r in rows if not r["passed"]]
