@@ -194,7 +194,7 @@ class Lab(mesa.Agent):
                 max(t.min_hires_per_month, t.max_hiring_per_month * self.engineers) * m.step_months
             )
             self.engineers = min(desired, self.engineers + min(max_hires, m.hiring_room(self)))
-        elif self.cash_usd < 6 * staff_budget_usd:
+        elif self.cash_usd < 6 * staff_budget_usd / m.step_months:
             # Short of cash: lay off down to what the budget pays.
             self.engineers = max(desired, 1.0)
         else:

@@ -499,7 +499,11 @@ class LabRaceModel(mesa.Model):
             tokens=target.tokens * im.compute_fraction,
             physical_flop=run.physical_flop,
             training_flop=training.training_flop(run.physical_flop, run.utilization),
-            effective_flop=target.effective_flop * lift,
+            # What a compute-optimal run would need for this capability: what a later warm
+            # start from the copy can honestly build on.
+            effective_flop=scaling.effective_flop_for_capability(
+                cap, self.law, self.r_mid, self.world.capability_steepness
+            ),
             cost_usd=run.total_cost_usd,
             method="imitation",
             parent=target.model_id,
@@ -621,9 +625,12 @@ class LabRaceModel(mesa.Model):
         if acq.enabled:
             buyers = [o for o in self.active if o is not lab and o.cash_usd + lab.cash_usd > 0]
             buyers.sort(key=lambda o: (-o.cash_usd, o.unique_id))
-            before = conc.hhi([o.market_share for o in self.active])
+            # The test is on revenue shares, like the reported HHI.
+            revenue = {o.name: o.last_revenue_usd for o in self.active}
+            total = sum(revenue.values()) or 1.0
+            before = conc.hhi([r / total for r in revenue.values()])
             for buyer in buyers:
-                shares = {o.name: o.market_share for o in self.active}
+                shares = {name: r / total for name, r in revenue.items()}
                 shares[buyer.name] += shares.pop(lab.name)
                 after = conc.hhi(shares.values())
                 # Antitrust blocks a deal that would lift HHI above the line; buying a lab

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 from conftest import ROOT, SCENARIOS, load
 
-from sim.calibration import check, load_targets
+from sim.calibration import check, load_targets, update_doc
 from sim.results import run
 
 SEEDS = range(10)
@@ -101,7 +101,7 @@ def test_wake_up_parent_answers_a_rivals_lead():
     assert share_of_seeds(lambda s: staff(woken, s) > staff(baseline, s)) >= 0.7
 
 
-def test_history_passes_its_calibration_targets():
+def test_history_passes_its_calibration_targets_and_the_doc_shows_it(tmp_path):
     scenario = load("history.yaml")
     rows = check(scenario, load_targets(SCENARIOS / "history.targets.yaml"), range(20))
     failed = [
@@ -109,6 +109,14 @@ def test_history_passes_its_calibration_targets():
     ]
     assert not failed
     assert len(rows) >= 10
+    # docs/calibration.md shows exactly this output (regenerate with the command at its top).
+    doc = ROOT / "docs" / "calibration.md"
+    fresh = tmp_path / "calibration.md"
+    fresh.write_text(doc.read_text())
+    update_doc(fresh, rows, "Calibration of history over 20 seeds")
+    assert fresh.read_text() == doc.read_text(), (
+        "docs/calibration.md is stale: run the command at its top"
+    )
 
 
 def test_history_knows_its_entrants_and_the_merger():

@@ -24,7 +24,7 @@ def round_size_usd(valuation: float, dilution: float) -> float:
 
 
 def runway_months(cash_usd: float, monthly_burn_usd: float) -> float:
-    """Months until cash runs out at the current net burn (inf when not burning)."""
+    """Months of spending that cash covers at ``monthly_burn_usd`` (inf when not spending)."""
     if monthly_burn_usd <= 0:
         return float("inf")
     return cash_usd / monthly_burn_usd
