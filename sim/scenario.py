@@ -244,6 +244,9 @@ def format_errors(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:
             lines.append(
                 f"{path}: {err['input']!r} is not allowed; expected {err['ctx']['expected']}"
             )
+        elif not loc:
+            # A whole-scenario check: its message names what it is about.
+            lines.append(err["msg"].removeprefix("Value error, "))
         else:
             msg = err["msg"].removeprefix("Value error, ")
             shown = err.get("input")

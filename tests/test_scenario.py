@@ -229,3 +229,16 @@ def test_python_api():
 
     result = sim.run(sim.load_scenario(SCENARIOS / "baseline.yaml", {"end": "2022-01"}), seed=1)
     assert len(result.timeseries) == 24 and result.seed == 1
+
+
+def test_the_readme_scenario_example_is_valid(tmp_path):
+    text = (ROOT / "README.md").read_text()
+    example = text.split("```yaml", 1)[1].split("```", 1)[0]
+    path = write(
+        tmp_path,
+        "example.yaml",
+        example.replace("base: baseline.yaml", f"base: {SCENARIOS / 'baseline.yaml'}"),
+    )
+    scenario = load_scenario(path)
+    assert {lab.name for lab in scenario.labs} >= {"openai", "newco"}
+    assert len(scenario.events) == 5
