@@ -72,6 +72,7 @@ class LabRaceModel(mesa.Model):
         self.events_log: list[dict] = []
         self.labs_by_name: dict[str, Lab] = {}
         self._left_this_step: list[Lab] = []
+        self._rankings: dict[str, list] = {}
         self.active: list[Lab] = []
         self.recorder = Recorder(self)
 
@@ -295,8 +296,42 @@ class LabRaceModel(mesa.Model):
     def capability_of(self, loss: float) -> float:
         return scaling.capability_score(loss, self.law, self.r_mid, self.world.capability_steepness)
 
+    def _top_two(self, key) -> list[tuple[float, Lab]]:
+        """The two active labs with the largest ``key(lab)`` (ties to the older lab)."""
+        scored = [(key(lab), lab) for lab in self.active]
+        scored = [x for x in scored if x[0] is not None]
+        scored.sort(key=lambda x: (-x[0], x[1].unique_id))
+        return scored[:2]
+
+    def _cached_top_two(self, name: str, key) -> list[tuple[float, Lab]]:
+        # Rankings change only when a model completes or a lab enters, leaves or merges
+        # (all of which call _rankings_changed); with hundreds of labs, recomputing them for
+        # every lab would make a step quadratic in the number of labs.
+        cached = self._rankings.get(name)
+        if cached is None:
+            cached = self._rankings[name] = self._top_two(key)
+        return cached
+
+    def _rankings_changed(self) -> None:
+        self._rankings = {}
+
     def best_rival_capability(self, lab: Lab) -> float:
-        return max((o.capability for o in self.active if o is not lab), default=0.0)
+        top = self._cached_top_two("capability", lambda o: o.capability)
+        for cap, other in top:
+            if other is not lab:
+                return cap
+        return 0.0
+
+    def _reachable_capability(self, other: Lab) -> float | None:
+        """Capability another lab could reach from ``other``'s product, or None."""
+        model = other.deployed
+        if model is None:
+            return None
+        if model.open_weights and self.mech.spillovers.enabled:
+            return model.capability * self.mech.spillovers.open_weights_lift
+        if self.mech.imitation.enabled:
+            return model.capability * (1.0 - self.mech.imitation.capability_penalty)
+        return None
 
     def best_imitation_target(self, lab: Lab) -> tuple[TrainedModel, float, float] | None:
         """The most capable rival model this lab could reach: (model, capability, cost).
@@ -304,23 +339,17 @@ class LabRaceModel(mesa.Model):
         Closed rivals' deployed models are reachable by distillation through their products
         only where the scenario allows imitation; open-weights models are reachable whenever
         spillovers run (their weights are public)."""
-        im = self.mech.imitation
-        best = None
-        for other in self.active:
-            if other is lab or other.deployed is None:
-                continue
-            model = other.deployed
-            if model.open_weights and self.mech.spillovers.enabled:
-                cap = model.capability * self.mech.spillovers.open_weights_lift
-            elif im.enabled:
-                cap = model.capability * (1.0 - im.capability_penalty)
-            else:
-                continue
-            teacher = other.frontier or model
-            cost = im.compute_fraction * teacher.physical_flop / self.flop_per_usd_training
-            if best is None or cap > best[1]:
-                best = (model, cap, cost)
-        return best
+        top = self._cached_top_two("reachable", self._reachable_capability)
+        for cap, other in top:
+            if other is not lab:
+                teacher = other.frontier or other.deployed
+                cost = (
+                    self.mech.imitation.compute_fraction
+                    * teacher.physical_flop
+                    / self.flop_per_usd_training
+                )
+                return other.deployed, cap, cost
+        return None
 
     # ----------------------------------------------------------------- steps
 
@@ -329,6 +358,7 @@ class LabRaceModel(mesa.Model):
         if k >= self.n_steps:
             self.running = False
             return
+        self._rankings_changed()
         for lab in self.active:
             lab.start_step()
         self._apply_events()
@@ -524,6 +554,7 @@ class LabRaceModel(mesa.Model):
         lab.deployed = model
 
     def _register(self, lab: Lab, model: TrainedModel) -> None:
+        self._rankings_changed()
         self.models.append(model)
         lag = math.ceil(self.world.public_results_lag_months / self.step_months)
         self._public_queue.append((self.k + 1 + lag, model.effective_flop))
@@ -641,6 +672,7 @@ class LabRaceModel(mesa.Model):
         self._exit(lab, "bankrupt")
 
     def _exit(self, lab: Lab, reason: str) -> None:
+        self._rankings_changed()
         lab.active = False
         lab.exit_reason = reason
         lab.run = None
@@ -658,6 +690,7 @@ class LabRaceModel(mesa.Model):
         self, survivor: Lab, absorbed: Lab, kind: str = "merger", new_name: str | None = None
     ) -> None:
         """``survivor`` takes ``absorbed``'s cash, engineers, models, customers and know-how."""
+        self._rankings_changed()
         cash = absorbed.cash_usd
         absorbed.pay("transfer_out_usd", cash)
         survivor.receive("transfer_in_usd", cash)
@@ -694,6 +727,7 @@ class LabRaceModel(mesa.Model):
     # ---------------------------------------------------- entry and events
 
     def _add_lab(self, params: LabParams) -> Lab:
+        self._rankings_changed()
         lab = Lab(self, params, self.k)
         self.labs_by_name[lab.name] = lab
         self.active.append(lab)
