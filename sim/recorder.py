@@ -107,6 +107,9 @@ MODEL_COLUMNS = (
 EVENT_COLUMNS = ("step", "date", "type", "lab", "detail")
 
 
+_NO_MARKET = conc.Concentration(math.nan, math.nan, math.nan, math.nan, "no_market")
+
+
 def _revenue_key(pair) -> tuple[float, int]:
     # Ties go to the older lab, so the leader is well defined.
     revenue, lab = pair
@@ -211,18 +214,19 @@ class Recorder:
         leader_revenue = max((lab.ledger.revenue_usd for lab in active), default=0.0) * per_year
         best_a = math.exp(max((lab.ln_a for lab in active), default=0.0))
         cap = model.compute_cap_flop()
+        c = conc.concentration(shares) if sold else _NO_MARKET
         self.timeseries.append(
             (
                 k,
                 date,
                 model.years[k],
-                conc.hhi(shares) if sold else math.nan,
-                conc.concentration_ratio(shares, 1) if sold else math.nan,
-                conc.concentration_ratio(shares, 3) if sold else math.nan,
+                c.hhi,
+                c.cr1,
+                c.cr3,
                 len(active),
                 sum(1 for x in shares if x > 0),
-                conc.effective_number_of_firms(shares) if sold else math.nan,
-                conc.structure_label(shares) if sold else "no_market",
+                c.n_effective,
+                c.structure,
                 leader or "",
                 (k - self._leader_since) * model.step_months if leader else math.nan,
                 frontier_cap,

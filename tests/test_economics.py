@@ -323,3 +323,12 @@ def test_gpt3_training_to_serving_ratio_is_in_the_public_range():
 def test_hardware_overhang_ratio():
     assert oh.hardware_overhang(1e27, 1e25) == pytest.approx(100)
     assert math.isnan(oh.hardware_overhang(1e27, 0))
+
+
+def test_concentration_summary_agrees_with_the_single_measures():
+    shares = [0.4, 0.3, 0.1, 0.1, 0.1]
+    c = conc.concentration(shares)
+    assert c.hhi == pytest.approx(conc.hhi(shares))
+    assert c.cr1 == 0.4 and c.cr3 == pytest.approx(0.8)
+    assert c.n_effective == pytest.approx(conc.effective_number_of_firms(shares))
+    assert c.structure == conc.structure_label(shares) == "concentrated_oligopoly"

@@ -7,6 +7,7 @@ Thresholds: 2023 US Merger Guidelines (HHI above 1,800 is "highly concentrated",
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 MONOPOLY_CR1 = 0.7
 DUOPOLY_CR2 = 0.8
@@ -47,3 +48,24 @@ def structure_label(shares: Sequence[float]) -> str:
     if h >= MODERATELY_CONCENTRATED_HHI:
         return "oligopoly"
     return "competitive"
+
+
+class Concentration(NamedTuple):
+    hhi: float
+    cr1: float
+    cr3: float
+    n_effective: float
+    structure: str
+
+
+def concentration(shares: Sequence[float]) -> Concentration:
+    """Every measure above from one sort of the shares (what the recorder needs each step)."""
+    ranked = sorted(shares, reverse=True)
+    h = hhi(ranked)
+    return Concentration(
+        hhi=h,
+        cr1=ranked[0] if ranked else 0.0,
+        cr3=sum(ranked[:3]),
+        n_effective=10000.0 / h if h > 0 else 0.0,
+        structure=structure_label(ranked),
+    )
