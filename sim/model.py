@@ -868,6 +868,13 @@ class LabRaceModel(mesa.Model):
         labs = self.active
         if not due or not labs or not self.mech.belief_learning.enabled:
             return
+        if len(labs) <= 16:
+            # A few labs: plain loops beat numpy's per-call overhead.
+            for source, observed in due:
+                for lab in labs:
+                    if lab is not source:
+                        lab.learn_from(observed)
+            return
         belief = np.array([lab.belief for lab in labs])
         weight = 1.0 - np.array([lab.conviction for lab in labs])
         position = {lab.unique_id: i for i, lab in enumerate(labs)}

@@ -110,12 +110,6 @@ EVENT_COLUMNS = ("step", "date", "type", "lab", "detail")
 _NO_MARKET = conc.Concentration(math.nan, math.nan, math.nan, math.nan, "no_market")
 
 
-def _revenue_key(pair) -> tuple[float, int]:
-    # Ties go to the older lab, so the leader is well defined.
-    revenue, lab = pair
-    return (revenue, -lab.unique_id)
-
-
 class Recorder:
     def __init__(self, model: LabRaceModel):
         self.model = model
@@ -166,24 +160,33 @@ class Recorder:
         model = self.model
         date = model.date_at(k)
         active = model.active
-        # Concentration is measured on revenue shares (MODEL.md): open weights are an outside
-        # option that earns its publisher nothing, so they are not a firm in the HHI.
-        revenues = [lab.ledger.revenue_usd for lab in active]
-        total_revenue = sum(revenues)
-        sold = total_revenue > 0
-        shares = [r / total_revenue for r in revenues] if sold else revenues
-        leader = None
-        if sold:
-            leader = max(zip(revenues, active, strict=True), key=_revenue_key)[1].name
-        if leader != self._leader:
-            self._leader, self._leader_since = leader, k
+        per_year = 12 / model.step_months
+        # One pass over the labs for everything ranked or summed below.
+        revenues = []
+        leader_lab, leader_revenue_step = None, 0.0
         best, frontier_cap, runner_up = None, 0.0, 0.0
-        for lab in active:  # one pass for the best and second-best capability
+        richest, best_ln_a = 0.0, -math.inf
+        for lab in active:
+            led = lab.ledger
+            r = led.revenue_usd
+            revenues.append(r)
+            if r > leader_revenue_step:  # ties go to the older lab (earlier in the list)
+                leader_lab, leader_revenue_step = lab, r
             c = lab.capability
             if best is None or c > frontier_cap:
                 best, frontier_cap, runner_up = lab, c, frontier_cap
             elif c > runner_up:
                 runner_up = c
+            richest = max(richest, lab.cash_usd + per_year * (r + led.parent_funding_usd))
+            best_ln_a = max(best_ln_a, lab.ln_a)
+        # Concentration is measured on revenue shares (MODEL.md): open weights are an outside
+        # option that earns its publisher nothing, so they are not a firm in the HHI.
+        total_revenue = sum(revenues)
+        sold = total_revenue > 0
+        shares = [r / total_revenue for r in revenues] if sold else revenues
+        leader = leader_lab.name if sold else None
+        if leader != self._leader:
+            self._leader, self._leader_since = leader, k
         self._best_known = max(self._best_known, frontier_cap)
         model.frontier_history.append(self._best_known)
         fm = best.frontier if best else None
@@ -197,22 +200,9 @@ class Recorder:
         deliverable_world = hw.max_run_flop(
             model.world_compute_flop_per_s_path[k], model.hw.max_run_months
         )
-        richest = max(
-            (
-                (
-                    lab.cash_usd
-                    + 12
-                    / model.step_months
-                    * (lab.ledger.revenue_usd + lab.ledger.parent_funding_usd)
-                )
-                for lab in active
-            ),
-            default=0.0,
-        )
-        per_year = 12 / model.step_months
-        revenue = sum(lab.ledger.revenue_usd for lab in active) * per_year
-        leader_revenue = max((lab.ledger.revenue_usd for lab in active), default=0.0) * per_year
-        best_a = math.exp(max((lab.ln_a for lab in active), default=0.0))
+        revenue = total_revenue * per_year
+        leader_revenue = leader_revenue_step * per_year
+        best_a = math.exp(best_ln_a) if active else 1.0
         cap = model.compute_cap_flop()
         c = conc.concentration(shares) if sold else _NO_MARKET
         self.timeseries.append(
