@@ -113,7 +113,11 @@ MECHANISMS = (
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(__import__("os").environ.get("LABSIM_HYPOTHESIS_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     switches=st.lists(st.booleans(), min_size=len(MECHANISMS), max_size=len(MECHANISMS)),
     inertia=st.floats(0.0, 0.99),
