@@ -189,40 +189,17 @@ def analyze_sweep(
     stem = f"sensitivity-{method}-{output}"
     csv_path = sweep_dir / f"{stem}.csv"
     table.to_csv(csv_path, index=False)
-    plot_path = _bar_chart(table, method, output, sweep_dir / f"{stem}.png") if plot else None
+    plot_path = _bar_chart(sweep_dir, csv_path, sweep_dir / f"{stem}.png") if plot else None
     return SensitivityReport(
         method, output, table, csv_path, plot_path, n_points, len(runs), sweep_dir
     )
 
 
-def _bar_chart(table, method: str, output: str, path: Path) -> Path:
-    import matplotlib
+def _bar_chart(sweep_dir: Path, csv_path: Path, path: Path) -> Path:
+    """The ranked-indices figure of ``analysis.plots``, so it looks like every other figure."""
+    from analysis.plots import save_figure, sensitivity_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    rows = table.iloc[::-1]  # most influential at the top
-    y = np.arange(len(rows))
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1.5))
-    if method == "sobol":
-        h = 0.38
-        ax.barh(y + h / 2, rows["ST"], h, xerr=rows["ST_conf"], label="total (ST)", capsize=2)
-        ax.barh(y - h / 2, rows["S1"], h, xerr=rows["S1_conf"], label="first order (S1)", capsize=2)
-        ax.set_xlabel(f"Sobol index of {output}")
-    else:
-        h = 0.38
-        ax.barh(y + h / 2, rows["mu_star"], h, xerr=rows["mu_star_conf"], label="mu*", capsize=2)
-        ax.barh(y - h / 2, rows["sigma"], h, label="sigma")
-        ax.set_xlabel(f"Morris elementary effects on {output}")
-    ax.set_yticks(y, rows["parameter"])
-    ax.axvline(0, color="black", linewidth=0.6)
-    ax.legend(loc="lower right")
-    ax.set_title(f"Sensitivity of {output} ({method})")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(sensitivity_figure(sweep_dir, file=csv_path), path)
 
 
 def format_indices(report: SensitivityReport) -> str:
