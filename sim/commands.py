@@ -9,19 +9,25 @@ from pathlib import Path
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run a scenario and write its run directory")
-    p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's seed)")
-    p.add_argument("--out", default=None, help="run directory (default: runs/NAME-sSEED)")
-    p.add_argument(
+def add_set_argument(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    """The repeatable ``--set PATH=VALUE`` option of every command that reads a scenario."""
+    parser.add_argument(
         "--set",
         dest="overrides",
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override a value, e.g. hardware.doubling_time_years=2.0 or labs.openai.engineers=300",
+        help=help
+        or "override a value, e.g. hardware.doubling_time_years=2.0 or labs.openai.engineers=300",
     )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a scenario and write its run directory")
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's seed)")
+    p.add_argument("--out", default=None, help="run directory (default: runs/NAME-sSEED)")
+    add_set_argument(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--plot", action="store_true", help="also write plots/concentration.png")
     p.add_argument("--quiet", action="store_true", help="print only the run directory")
@@ -29,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     v = sub.add_parser("validate", help="check a scenario file without running it")
     v.add_argument("scenario")
-    v.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    add_set_argument(v)
     v.set_defaults(handler=cmd_validate)
 
     c = sub.add_parser(
@@ -42,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument(
         "--out", default=None, help="folder for calibration.csv/.md (default: runs/check-NAME)"
     )
-    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    add_set_argument(c)
     c.add_argument(
         "--doc", default=None, help="also refresh the results block of this Markdown file"
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.commands import add_set_argument
+
 STRUCTURES = (
     "monopoly",
     "duopoly",
@@ -51,14 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="address of an existing dask scheduler, e.g. tcp://HOST:8786 (implies --backend dask)",
     )
     p.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="fix a scenario value for every run (added to the sweep file's set: block)",
-    )
+    add_set_argument(p, "fix a scenario value for every run (added to the sweep file's set: block)")
     p.add_argument(
         "--commit-every",
         type=float,
