@@ -8,7 +8,7 @@ books. Every cash movement goes through ``Lab.pay``/``Lab.receive`` so the ledge
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mesa
 
@@ -51,7 +51,6 @@ class TrainedModel:
     recipe_efficiency: float = 1.0  # A * u * learning multiplier when trained
     ideas_wall: float = 0.0  # extra irreducible loss (ideas regime) when trained
     open_weights: bool = False
-    deployed: bool = False
 
 
 @dataclass(slots=True)
@@ -85,7 +84,6 @@ class Ledger:
     serving_spend_usd: float = 0.0
     other_spend_usd: float = 0.0
     transfer_out_usd: float = 0.0
-    extra: dict = field(default_factory=dict)
 
 
 class Lab(mesa.Agent):
@@ -99,9 +97,7 @@ class Lab(mesa.Agent):
         self.funding = params.funding
         self.openness = params.openness
         self.conviction = params.conviction
-        self.entry_step = entry_step
         self.active = True
-        self.exit_reason = ""
         self.cash_usd = params.cash_usd
         self.engineers = params.engineers
         self.ln_a = math.log(params.algorithmic_efficiency)

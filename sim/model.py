@@ -66,8 +66,6 @@ class LabRaceModel(mesa.Model):
         self.largest_training_flop = 0.0
         self.largest_run_cost_usd = 0.0
         self.compute_price_multiplier = 1.0
-        self.leader: str | None = None
-        self.leader_since = 0
         self.entrants = 0
         self.events_log: list[dict] = []
         self.labs_by_name: dict[str, Lab] = {}
@@ -476,7 +474,6 @@ class LabRaceModel(mesa.Model):
         """Put a product on the market: a distilled student, or the model itself."""
         dd = self.mech.deployment_distillation
         if not dd.enabled or teacher.method == "imitation":
-            teacher.deployed = True
             lab.deployed = teacher
             return
         # A distillation is a training run too: a compute cap in force bounds it.
@@ -504,7 +501,6 @@ class LabRaceModel(mesa.Model):
             capability=teacher.capability * (1.0 - dd.capability_penalty),
             serving_cost_per_mtok_usd=self.serving_cost(params),
             open_weights=teacher.open_weights,
-            deployed=True,
         )
         self._register(lab, student)
         lab.deployed = student
@@ -550,7 +546,6 @@ class LabRaceModel(mesa.Model):
         if lab.frontier is None or cap > lab.frontier.capability:
             lab.frontier = model
             lab.last_improvement_step = self.k
-        model.deployed = True
         lab.deployed = model
 
     def _register(self, lab: Lab, model: TrainedModel) -> None:
@@ -674,7 +669,6 @@ class LabRaceModel(mesa.Model):
     def _exit(self, lab: Lab, reason: str) -> None:
         self._rankings_changed()
         lab.active = False
-        lab.exit_reason = reason
         lab.run = None
         lab.market_share = 0.0
         self.active.remove(lab)
@@ -715,7 +709,6 @@ class LabRaceModel(mesa.Model):
             survivor.name = new_name
             self.labs_by_name[new_name] = survivor
         absorbed.active = False
-        absorbed.exit_reason = f"{kind} into {survivor.name}"
         absorbed.run = None
         self.active.remove(absorbed)
         self._left_this_step.append(absorbed)
