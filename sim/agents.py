@@ -111,7 +111,6 @@ class Lab(mesa.Agent):
         self.deployed: TrainedModel | None = None  # the product it sells
         self.market_share = 0.0
         self.price_per_mtok_usd = math.nan
-        self.lerner = 0.0
         self.last_revenue_usd = 0.0
         self.last_margin_usd = 0.0
         self.last_round_step = -(10**9)
@@ -216,7 +215,6 @@ class Lab(mesa.Agent):
         m = self.model
         p = self.params
         months = min(p.run_months, m.hw.max_run_months)
-        steps = max(1, math.ceil(months / m.step_months))
         per_month = p.final_run_compute_share * compute_budget_usd / m.step_months
         parent_income = self.parent_budget_usd_per_year / 12.0 * m.funding_multiplier(self)
         expected_income = (self.last_margin_usd + parent_income) * months
@@ -234,11 +232,10 @@ class Lab(mesa.Agent):
                 and cost <= affordable
                 and physical <= m.max_physical_flop(self.utilization, im_months)
             ):
-                im_steps = max(1, math.ceil(im_months / m.step_months))
                 self.run = Run(
                     kind="imitation",
                     started_step=m.k,
-                    end_step=m.k + im_steps,
+                    end_step=m.k + m.steps_for(im_months),
                     total_cost_usd=cost,
                     physical_flop=physical,
                     target=model,
@@ -264,7 +261,7 @@ class Lab(mesa.Agent):
         self.run = Run(
             kind="train",
             started_step=m.k,
-            end_step=m.k + steps,
+            end_step=m.k + m.steps_for(months),
             total_cost_usd=physical / m.flop_per_usd_training,
             physical_flop=physical,
             parent=parent,

@@ -41,6 +41,8 @@ class LabRaceModel(mesa.Model):
         self.dt_years = scenario.step_months / 12.0
         self.t0 = scenario.start_year
         self.n_steps = scenario.n_steps
+        # Steps before a completed model is known to rivals (MODEL.md: results public with a lag).
+        self.public_lag_steps = math.ceil(self.world.public_results_lag_months / self.step_months)
         self.law = scaling.SCALING_LAWS[self.world.scaling_law]
         self.r_mid = scaling.midpoint_reducible_loss(
             self.world.capability_midpoint_effective_flop, self.law
@@ -82,7 +84,6 @@ class LabRaceModel(mesa.Model):
         self._events_by_step: dict[int, list] = {}
         for event in scenario.events:
             self._events_by_step.setdefault(self.step_of(event.date), []).append(event)
-        self._wake_ups: dict[str, float] = {}
         self._enter_scheduled(0)
         self._update_prices()
 
@@ -94,6 +95,19 @@ class LabRaceModel(mesa.Model):
 
     def year_at(self, step: int) -> float:
         return self.t0 + step * self.dt_years
+
+    def steps_for(self, months: float) -> int:
+        """Whole steps a span of ``months`` occupies (at least one)."""
+        return max(1, math.ceil(months / self.step_months))
+
+    def event_window(self, event) -> tuple[int, int]:
+        """First step an event is in force and the first step it no longer is."""
+        first = max(self.step_of(event.date), 0)
+        until = getattr(event, "until", None)
+        if until:
+            return first, self.step_of(until)
+        duration = getattr(event, "duration_months", None)
+        return first, first + self.steps_for(duration) if duration else 10**9
 
     def _precompute_schedules(self) -> None:
         """Price-performance, cluster and world-stock paths are exogenous: compute them once."""
@@ -113,12 +127,7 @@ class LabRaceModel(mesa.Model):
         shocks = np.ones(self.n_steps + 1)
         for event in self.spec.events:
             if event.type == "hardware_shock":
-                first = max(self.step_of(event.date), 0)
-                last = (
-                    first + math.ceil(event.duration_months / self.step_months)
-                    if event.duration_months
-                    else None
-                )
+                first, last = self.event_window(event)
                 shocks[first:last] *= event.multiplier
         train = h.training_cost_shares.model_dump()
         serve = h.serving_cost_shares.model_dump()
@@ -150,17 +159,16 @@ class LabRaceModel(mesa.Model):
             "world_compute_flop_per_s_path",
         ):
             setattr(self, name, np.asarray(getattr(self, name), dtype=float).tolist())
-        caps = []
-        for event in self.spec.events:
-            if event.type == "compute_cap":
-                caps.append(
-                    (
-                        self.step_of(event.date),
-                        self.step_of(event.until) if event.until else 10**9,
-                        event.max_training_flop,
-                    )
-                )
-        self._caps = caps
+        self._caps = [
+            (*self.event_window(e), e.max_training_flop)
+            for e in self.spec.events
+            if e.type == "compute_cap"
+        ]
+        self._funding_shocks = [
+            (*self.event_window(e), e.labs, e.multiplier)
+            for e in self.spec.events
+            if e.type == "funding_shock"
+        ]
 
     def _update_prices(self) -> None:
         k = min(self.k, self.n_steps)
@@ -172,11 +180,11 @@ class LabRaceModel(mesa.Model):
         )
         years = self.year_at(k) - self.t0
         t = self.talent
+        self.talent_pool = t.pool_engineers * (1.0 + t.pool_growth_per_year) ** years
         base = t.salary_usd_per_year * (1.0 + t.salary_growth_per_year) ** years
         if self.mech.salary_dynamics.enabled and self.active:
-            pool = t.pool_engineers * (1.0 + t.pool_growth_per_year) ** years
             demand = sum(lab.engineers for lab in self.active)
-            base *= max(1.0, 2.0 * demand / pool) ** t.salary_demand_elasticity
+            base *= max(1.0, 2.0 * demand / self.talent_pool) ** t.salary_demand_elasticity
         self.salary_usd_per_year = base
         self._hiring = None
 
@@ -184,12 +192,8 @@ class LabRaceModel(mesa.Model):
         """Engineers this lab may hire this step: the unemployed part of the talent pool,
         rationed in proportion to headcount so that no lab wins by acting first."""
         if self._hiring is None:
-            t = self.talent
-            pool = t.pool_engineers * (1.0 + t.pool_growth_per_year) ** (
-                self.year_at(self.k) - self.t0
-            )
             employed = sum(o.engineers for o in self.active)
-            self._hiring = (max(pool - employed, 0.0), max(employed, 1e-9))
+            self._hiring = (max(self.talent_pool - employed, 0.0), max(employed, 1e-9))
         room, employed = self._hiring
         return room * lab.engineers / employed
 
@@ -213,18 +217,11 @@ class LabRaceModel(mesa.Model):
         return min(limit, self.compute_cap_flop() / utilization)
 
     def funding_multiplier(self, lab: Lab) -> float:
+        """Product of the funding shocks in force now that apply to ``lab``."""
         mult = 1.0
-        for event in self.spec.events:
-            if event.type != "funding_shock" or (event.labs and lab.name not in event.labs):
-                continue
-            first = self.step_of(event.date)
-            last = (
-                first + math.ceil(event.duration_months / self.step_months)
-                if event.duration_months
-                else 10**9
-            )
-            if first <= self.k < last:
-                mult *= event.multiplier
+        for first, last, labs, multiplier in self._funding_shocks:
+            if first <= self.k < last and (not labs or lab.name in labs):
+                mult *= multiplier
         return mult
 
     # ------------------------------------------------------------ capability
@@ -320,16 +317,21 @@ class LabRaceModel(mesa.Model):
                 return cap
         return 0.0
 
+    def reachable_share(self, model: TrainedModel) -> float | None:
+        """Share of ``model``'s capability another lab can reach by building on it: open
+        weights whenever spillovers run (the weights are public), a closed product by
+        distillation only where imitation is allowed; None if it is out of reach."""
+        if model.open_weights and self.mech.spillovers.enabled:
+            return self.mech.spillovers.open_weights_lift
+        if self.mech.imitation.enabled:
+            return 1.0 - self.mech.imitation.capability_penalty
+        return None
+
     def _reachable_capability(self, other: Lab) -> float | None:
         """Capability another lab could reach from ``other``'s product, or None."""
         model = other.deployed
-        if model is None:
-            return None
-        if model.open_weights and self.mech.spillovers.enabled:
-            return model.capability * self.mech.spillovers.open_weights_lift
-        if self.mech.imitation.enabled:
-            return model.capability * (1.0 - self.mech.imitation.capability_penalty)
-        return None
+        share = self.reachable_share(model) if model is not None else None
+        return None if share is None else model.capability * share
 
     def best_imitation_target(self, lab: Lab) -> tuple[TrainedModel, float, float] | None:
         """The most capable rival model this lab could reach: (model, capability, cost).
@@ -467,8 +469,8 @@ class LabRaceModel(mesa.Model):
         if observed is not None:
             # The lab learns from its own result at once; rivals when it becomes public.
             lab.learn_from(observed)
-            lag = math.ceil(self.world.public_results_lag_months / self.step_months)
-            self.pending_lessons.setdefault(self.k + max(lag, 1), []).append((lab, observed))
+            due = self.k + max(self.public_lag_steps, 1)
+            self.pending_lessons.setdefault(due, []).append((lab, observed))
 
     def _deploy(self, lab: Lab, teacher: TrainedModel) -> None:
         """Put a product on the market: a distilled student, or the model itself."""
@@ -484,6 +486,7 @@ class LabRaceModel(mesa.Model):
         cost = share * teacher.cost_usd
         lab.pay("other_spend_usd", cost)
         params = teacher.params / dd.size_ratio
+        capability = teacher.capability * (1.0 - dd.capability_penalty)
         student = TrainedModel(
             model_id=self._new_model_id(lab),
             lab=lab.name,
@@ -497,8 +500,8 @@ class LabRaceModel(mesa.Model):
             cost_usd=cost,
             method="distilled",
             parent=teacher.model_id,
-            loss=self.loss_of(teacher.capability * (1.0 - dd.capability_penalty)),
-            capability=teacher.capability * (1.0 - dd.capability_penalty),
+            loss=self.loss_of(capability),
+            capability=capability,
             serving_cost_per_mtok_usd=self.serving_cost(params),
             open_weights=teacher.open_weights,
         )
@@ -508,12 +511,7 @@ class LabRaceModel(mesa.Model):
     def _finish_imitation(self, lab: Lab, run: Run, now: float) -> None:
         target = run.target
         im = self.mech.imitation
-        lift = (
-            self.mech.spillovers.open_weights_lift
-            if target.open_weights
-            else (1.0 - im.capability_penalty)
-        )
-        cap = target.capability * lift
+        cap = target.capability * (self.reachable_share(target) or 0.0)
         if cap <= lab.deployed_capability:
             return  # the rival moved on or we overtook it: nothing to ship
         model = TrainedModel(
@@ -551,8 +549,7 @@ class LabRaceModel(mesa.Model):
     def _register(self, lab: Lab, model: TrainedModel) -> None:
         self._rankings_changed()
         self.models.append(model)
-        lag = math.ceil(self.world.public_results_lag_months / self.step_months)
-        self._public_queue.append((self.k + 1 + lag, model.effective_flop))
+        self._public_queue.append((self.k + 1 + self.public_lag_steps, model.effective_flop))
         if model.method != "distilled":
             self.largest_training_flop = max(self.largest_training_flop, model.training_flop)
             self.largest_physical_flop = max(self.largest_physical_flop, model.physical_flop)
@@ -605,7 +602,6 @@ class LabRaceModel(mesa.Model):
             revenue = 0.0 if lab.openness >= 1.0 else share * spend
             serving = revenue * (1.0 - ler)
             lab.market_share = share
-            lab.lerner = ler
             lab.price_per_mtok_usd = p if c > 0 else math.nan
             lab.receive("revenue_usd", revenue)
             lab.pay("serving_spend_usd", serving)
@@ -666,7 +662,8 @@ class LabRaceModel(mesa.Model):
                     return
         self._exit(lab, "bankrupt")
 
-    def _exit(self, lab: Lab, reason: str) -> None:
+    def _leave(self, lab: Lab, kind: str, detail: str) -> None:
+        """Take ``lab`` off the market (exit or absorbed); its last row is still recorded."""
         self._rankings_changed()
         lab.active = False
         lab.run = None
@@ -674,7 +671,10 @@ class LabRaceModel(mesa.Model):
         self.active.remove(lab)
         self._left_this_step.append(lab)
         self._adjacency = None
-        self.events_log.append(dict(step=self.k, type="exit", lab=lab.name, detail=reason))
+        self.events_log.append(dict(step=self.k, type=kind, lab=lab.name, detail=detail))
+
+    def _exit(self, lab: Lab, reason: str) -> None:
+        self._leave(lab, "exit", reason)
         total = sum(o.market_share for o in self.active)
         if total > 0:
             for o in self.active:
@@ -696,7 +696,6 @@ class LabRaceModel(mesa.Model):
         survivor.completed_runs += absorbed.completed_runs
         survivor.parent_budget_usd_per_year += absorbed.parent_budget_usd_per_year
         survivor.market_share += absorbed.market_share
-        absorbed.market_share = 0.0
         for attr in ("frontier", "deployed"):
             theirs = getattr(absorbed, attr)
             if theirs is not None and (
@@ -708,14 +707,7 @@ class LabRaceModel(mesa.Model):
             self.labs_by_name.pop(survivor.name, None)
             survivor.name = new_name
             self.labs_by_name[new_name] = survivor
-        absorbed.active = False
-        absorbed.run = None
-        self.active.remove(absorbed)
-        self._left_this_step.append(absorbed)
-        self._adjacency = None
-        self.events_log.append(
-            dict(step=self.k, type=kind, lab=absorbed.name, detail=survivor.name)
-        )
+        self._leave(absorbed, kind, survivor.name)
 
     # ---------------------------------------------------- entry and events
 
@@ -756,7 +748,6 @@ class LabRaceModel(mesa.Model):
             weights = np.array([en.archetype_weights[n] for n in names], dtype=float)
             archetype = names[int(self.rng.choice(len(names), p=weights / weights.sum()))]
             self.entrants += 1
-            self.recorder.potential_entrants += 1
             if self._entry_affordable(funding):
                 self._add_lab(
                     LabParams(
@@ -782,13 +773,13 @@ class LabRaceModel(mesa.Model):
         target = frontier * (1.0 - self.mech.entry.max_capability_gap)
         open_best = max(
             (
-                lab.deployed.capability * self.mech.spillovers.open_weights_lift
+                lab.deployed.capability * (self.reachable_share(lab.deployed) or 0.0)
                 for lab in self.active
-                if lab.deployed and lab.deployed.open_weights
+                if lab.deployed and lab.deployed.open_weights and self.mech.spillovers.enabled
             ),
             default=0.0,
         )
-        if open_best >= target and self.mech.spillovers.enabled:
+        if open_best >= target:
             return True
         eff = scaling.effective_flop_for_capability(
             target, self.law, self.r_mid, self.world.capability_steepness

@@ -116,7 +116,6 @@ class Recorder:
         self.timeseries: list[tuple] = []
         self.labs: list[tuple] = []
         self.models: list[tuple] = []
-        self.potential_entrants = 0
         self._leader: str | None = None
         self._leader_since = 0
         self._best_known = 0.0

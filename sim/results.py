@@ -33,7 +33,7 @@ class RunResult:
         self.scenario: Scenario = model.spec
         self.seed: int = model.seed
         self.wall_time_s = wall_time_s
-        self.meta: dict = {"potential_entrants": model.recorder.potential_entrants}
+        self.meta: dict = {"potential_entrants": model.entrants}
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
