@@ -769,6 +769,12 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 
+# Event classes by the `type` tag a scenario file uses (error messages walk into them).
+EVENT_TYPES: dict[str, type[_Event]] = {
+    cls.model_fields["type"].annotation.__args__[0]: cls
+    for cls in (MergerEvent, HardwareShockEvent, FundingShockEvent, ComputeCapEvent, WakeUpEvent)
+}
+
 
 # ------------------------------------------------------------------------ scenario
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.params import Scenario
+from sim.params import EVENT_TYPES, Scenario
 
 
 class ScenarioError(Exception):
@@ -231,7 +231,7 @@ def format_errors(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:
         path = _readable_path(loc, data)
         kind = err["type"]
         if kind == "extra_forbidden":
-            hint = _closest_field(loc[:-1], str(loc[-1]), data)
+            hint = _closest_field(loc[:-1], str(loc[-1]))
             lines.append(f"{path}: unknown key" + (f"; did you mean {hint}?" if hint else ""))
         elif kind == "missing":
             lines.append(f"{path}: required but missing")
@@ -270,11 +270,7 @@ def _readable_path(loc: tuple, data: Mapping[str, Any]) -> str:
             parts.append(str(name) if name and parts and parts[-1] == "labs" else f"[{item}]")
             node = entry
         elif isinstance(item, str):
-            if (
-                item in ("merger", "hardware_shock", "funding_shock", "compute_cap", "wake_up")
-                and parts
-                and parts[-1].startswith("[")
-            ):
+            if item in EVENT_TYPES and parts and parts[-1].startswith("["):
                 continue  # pydantic's union tag in the location: not part of the user's path
             parts.append(item)
             node = node.get(item) if isinstance(node, dict) else None
@@ -284,8 +280,8 @@ def _readable_path(loc: tuple, data: Mapping[str, Any]) -> str:
     return ".".join(parts).replace(".[", "[") or "scenario"
 
 
-def _closest_field(parent_loc: tuple, key: str, data: Mapping[str, Any]) -> str | None:
-    model = _model_at(parent_loc, data)
+def _closest_field(parent_loc: tuple, key: str) -> str | None:
+    model = _model_at(parent_loc)
     if model is None:
         return None
     names = list(model.model_fields)
@@ -295,38 +291,21 @@ def _closest_field(parent_loc: tuple, key: str, data: Mapping[str, Any]) -> str 
     return match[0] if match else None
 
 
-def _model_at(loc: tuple, data: Mapping[str, Any]) -> type[BaseModel] | None:
+def _model_at(loc: tuple) -> type[BaseModel] | None:
     """The pydantic class that validates the mapping found at ``loc``."""
-    from sim import params as P
-
     model: Any = Scenario
-    node: Any = data
     for item in loc:
         if isinstance(item, int):
-            node = node[item] if isinstance(node, list) and item < len(node) else None
-            continue
+            continue  # an index into a list: the list's item class is already in hand
         if model is None:
             return None
-        if isinstance(item, str) and item in (
-            "merger",
-            "hardware_shock",
-            "funding_shock",
-            "compute_cap",
-            "wake_up",
-        ):
-            model = {
-                "merger": P.MergerEvent,
-                "hardware_shock": P.HardwareShockEvent,
-                "funding_shock": P.FundingShockEvent,
-                "compute_cap": P.ComputeCapEvent,
-                "wake_up": P.WakeUpEvent,
-            }[item]
+        if item in EVENT_TYPES:
+            model = EVENT_TYPES[item]
             continue
         field = model.model_fields.get(item)
         if field is None:
             return None
         model = _inner_model(field.annotation)
-        node = node.get(item) if isinstance(node, dict) else None
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
