@@ -1005,10 +1005,9 @@ def _as_timestamp(value) -> pd.Timestamp:
     if isinstance(value, int | float | np.integer | np.floating):
         if not np.isfinite(value):
             return pd.NaT
-        year = int(math.floor(value))
-        month = int(round((value - year) * 12)) + 1
-        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-        return pd.Timestamp(year=year, month=month, day=1)
+        from sim.params import format_year_month
+
+        value = format_year_month(float(value))
     return pd.to_datetime(str(value), format="%Y-%m", errors="coerce")
 
 
