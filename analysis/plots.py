@@ -32,6 +32,7 @@ from sim.economics.concentration import (
     HIGHLY_CONCENTRATED_HHI,
     MODERATELY_CONCENTRATED_HHI,
     MONOPOLY_CR1,
+    NO_MARKET,
 )
 
 HHI_MAX = 10000.0
@@ -297,7 +298,7 @@ def _category_strip(ax, times, values, color_of, text_of, ylabel: str, gid: str)
     for i in range(1, len(times) + 1):
         if i == len(times) or values[i] != values[start]:
             value = values[start]
-            if value and value not in ("nan", "no_market"):
+            if value and value not in ("nan", NO_MARKET):
                 t0 = times[start]
                 t1 = times[i] if i < len(times) else times[-1] + step
                 color = color_of(value)
@@ -924,7 +925,7 @@ def structure_table(sweep, parameter: str) -> pd.DataFrame:
         .size()
         .unstack("structure", fill_value=0)
     )
-    cols = [s for s in (*reversed(style.STRUCTURE_ORDER), "no_market") if s in counts.columns]
+    cols = [s for s in (*reversed(style.STRUCTURE_ORDER), NO_MARKET) if s in counts.columns]
     cols += [c for c in counts.columns if c not in cols]
     shares = counts[cols].div(counts.sum(axis=1), axis=0)
     shares.insert(0, "n", counts.sum(axis=1))
@@ -980,7 +981,7 @@ def phase_figure(data, x: str, y: str):
         ax.set_xlabel(x)
         ax.set_ylabel(_wrap_param(y))
         ax.grid(False)
-        order = [s for s in (*style.STRUCTURE_ORDER, "no_market") if s in present]
+        order = [s for s in (*style.STRUCTURE_ORDER, NO_MARKET) if s in present]
         order += sorted(present - set(order))
         handles = [Patch(facecolor=style.STRUCTURE_COLORS.get(s, style.GREY)) for s in order]
         ax.legend(
@@ -1012,7 +1013,7 @@ def _as_timestamp(value) -> pd.Timestamp:
 
 
 def _concentration_rank(structure: str) -> int:
-    order = ("no_market", *style.STRUCTURE_ORDER)
+    order = (NO_MARKET, *style.STRUCTURE_ORDER)
     return order.index(structure) if structure in order else -1
 
 
@@ -1022,7 +1023,7 @@ def phase_shares_figure(data, x: str, y: str):
     sweep = _as_sweep(data)
     shares, xorder, yorder = _phase_table(sweep, x, y)
     x, y = sweep.require_parameter(x), sweep.require_parameter(y)
-    structures = [s for s in (*reversed(style.STRUCTURE_ORDER), "no_market") if s in shares.columns]
+    structures = [s for s in (*reversed(style.STRUCTURE_ORDER), NO_MARKET) if s in shares.columns]
     structures += [c for c in shares.columns if c not in structures and c != "n"]
     plt = _plt()
     with style.figure_style():

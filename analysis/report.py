@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis import plots
 from analysis.io import AnalysisError, RunData, SweepData, load
+from sim.economics.concentration import NO_MARKET
 
 CAPTIONS = {
     "concentration": "Market concentration: the Herfindahl-Hirschman index on revenue shares "
@@ -166,7 +167,7 @@ def _run_summary(run: RunData) -> list[list[str]]:
     ts = run.timeseries
     last = ts.iloc[-1]
     structures = ts["structure"].astype(str)
-    sold = structures[structures != "no_market"]
+    sold = structures[structures != NO_MARKET]
     time_in = (
         ", ".join(f"{s} {n / len(sold):.0%}" for s, n in sold.value_counts().items())
         if len(sold)

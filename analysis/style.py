@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
+from sim.economics.concentration import STRUCTURES
+
 # Okabe & Ito (2008), without black (kept for annotations) and with yellow last (weak on white).
 OKABE_ITO = (
     "#0072B2",  # blue
@@ -45,13 +47,7 @@ MAX_COLORED_LABS = 8
 
 # Market structures from least to most concentrated; a sequential colour-blind-safe ramp
 # (Tol's YlOrBr) so "more concentrated" reads as "darker".
-STRUCTURE_ORDER = (
-    "competitive",
-    "oligopoly",
-    "concentrated_oligopoly",
-    "duopoly",
-    "monopoly",
-)
+STRUCTURE_ORDER = tuple(reversed(STRUCTURES))
 STRUCTURE_COLORS = {
     "no_market": "#DDDDDD",
     "competitive": "#FFF7BC",

@@ -107,7 +107,7 @@ MODEL_COLUMNS = (
 EVENT_COLUMNS = ("step", "date", "type", "lab", "detail")
 
 
-_NO_MARKET = conc.Concentration(math.nan, math.nan, math.nan, math.nan, "no_market")
+_NO_MARKET = conc.Concentration(math.nan, math.nan, math.nan, math.nan, conc.NO_MARKET)
 
 
 class Recorder:

@@ -14,6 +14,7 @@ DUOPOLY_CR2 = 0.8
 HIGHLY_CONCENTRATED_HHI = 1800.0
 MODERATELY_CONCENTRATED_HHI = 1000.0
 STRUCTURES = ("monopoly", "duopoly", "concentrated_oligopoly", "oligopoly", "competitive")
+NO_MARKET = "no_market"  # the label of a step in which nothing earns revenue
 
 
 def hhi(shares: Sequence[float]) -> float:

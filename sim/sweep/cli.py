@@ -9,15 +9,9 @@ import argparse
 import sys
 
 from sim.commands import add_set_argument
+from sim.economics import concentration as conc
 
-STRUCTURES = (
-    "monopoly",
-    "duopoly",
-    "concentrated_oligopoly",
-    "oligopoly",
-    "competitive",
-    "no_market",
-)
+STRUCTURES = (*conc.STRUCTURES, conc.NO_MARKET)
 _SHORT = {
     "monopoly": "mono",
     "duopoly": "duo",

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.economics.concentration import NO_MARKET
+
 # name -> Parquet type; the order is the column order in runs.parquet
 METRIC_TYPES: dict[str, str] = {
     "hhi_final": "float64",  # Herfindahl-Hirschman index, 0-10,000, at the last step
@@ -80,7 +82,7 @@ def final_metrics(ts, start_year: float) -> dict[str, Any]:
     contested = np.maximum.accumulate(col["n_selling"] >= 2)
     is_monopoly = (structure == "monopoly") & contested
     first = int(np.argmax(is_monopoly)) if is_monopoly.any() else -1
-    with_market = structure != "no_market"
+    with_market = structure != NO_MARKET
     n_market = int(with_market.sum())
     return {
         "hhi_final": _last_float(col["hhi"]),
