@@ -182,18 +182,16 @@ class LabRaceModel(mesa.Model):
         t = self.talent
         self.talent_pool = t.pool_engineers * (1.0 + t.pool_growth_per_year) ** years
         base = t.salary_usd_per_year * (1.0 + t.salary_growth_per_year) ** years
+        employed = sum(lab.engineers for lab in self.active)
         if self.mech.salary_dynamics.enabled and self.active:
-            demand = sum(lab.engineers for lab in self.active)
-            base *= max(1.0, 2.0 * demand / self.talent_pool) ** t.salary_demand_elasticity
+            base *= max(1.0, 2.0 * employed / self.talent_pool) ** t.salary_demand_elasticity
         self.salary_usd_per_year = base
-        self._hiring = None
+        # Hiring this step draws on the pool left unemployed before anyone hires.
+        self._hiring = (max(self.talent_pool - employed, 0.0), max(employed, 1e-9))
 
     def hiring_room(self, lab: Lab) -> float:
         """Engineers this lab may hire this step: the unemployed part of the talent pool,
         rationed in proportion to headcount so that no lab wins by acting first."""
-        if self._hiring is None:
-            employed = sum(o.engineers for o in self.active)
-            self._hiring = (max(self.talent_pool - employed, 0.0), max(employed, 1e-9))
         room, employed = self._hiring
         return room * lab.engineers / employed
 
