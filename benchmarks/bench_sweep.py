@@ -164,9 +164,9 @@ class BatchRunLabRace(mesa.Model):
         )
 
     def step(self):
-        self.inner.step()
+        self.inner.advance()  # as labsim's own runs do; the outer model is Mesa's
         self.datacollector.collect(self)
-        if self.inner.steps >= self.n_steps:
+        if self.inner.k >= self.n_steps:
             self.running = False
 
 

@@ -2,7 +2,8 @@
 
 A lab holds its state and makes its own decisions (budget, hiring, runs, what to learn from
 results); the world (``sim.model.LabRaceModel``) sets prices, clears the market and keeps the
-books. Every cash movement goes through ``Lab.pay``/``Lab.receive`` so the ledger balances.
+books. Every cash movement goes through ``Lab.pay``/``Lab.receive`` (or ``Lab.sell``, which books
+both sides of a sale) so the ledger balances.
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ class Lab(mesa.Agent):
         self.utilization = params.utilization
         self.belief = params.belief_compute_elasticity
         self.parent_budget_usd_per_year = params.parent_budget_usd_per_year
+        self._parent_growth_per_step = (1.0 + params.parent_budget_growth_per_year) ** (
+            model.step_months / 12.0
+        )
         self.research_engineer_years = 0.0
         self.completed_runs = 0
         self.run: Run | None = None
@@ -128,6 +132,26 @@ class Lab(mesa.Agent):
     def pay(self, account: str, usd: float) -> None:
         setattr(self.ledger, account, getattr(self.ledger, account) + usd)
         self.cash_usd -= usd
+
+    def sell(
+        self,
+        share: float,
+        price_per_mtok_usd: float,
+        revenue_usd: float,
+        serving_usd: float,
+        step_months: float,
+    ) -> None:
+        """Book a step's sales: revenue in, the hardware cost of serving it out (as ``receive``
+        and ``pay`` would: this runs for every lab every step, so it books both at once)."""
+        self.market_share = share
+        self.price_per_mtok_usd = price_per_mtok_usd
+        led = self.ledger
+        led.revenue_usd += revenue_usd
+        self.cash_usd += revenue_usd
+        led.serving_spend_usd += serving_usd
+        self.cash_usd -= serving_usd
+        self.last_revenue_usd = revenue_usd / step_months
+        self.last_margin_usd = (revenue_usd - serving_usd) / step_months
 
     def start_step(self) -> None:
         self.ledger = Ledger()
@@ -166,9 +190,7 @@ class Lab(mesa.Agent):
             parent_usd = (
                 self.parent_budget_usd_per_year * m.funding_multiplier(self) * dt_months / 12.0
             )
-            self.parent_budget_usd_per_year *= (
-                1.0 + self.params.parent_budget_growth_per_year
-            ) ** (dt_months / 12.0)
+            self.parent_budget_usd_per_year *= self._parent_growth_per_step
         budget = self.monthly_budget_usd(parent_usd / dt_months) * dt_months
         if parent_usd:
             self.receive("parent_funding_usd", parent_usd)
@@ -284,7 +306,7 @@ class Lab(mesa.Agent):
                 math.exp(self.ln_a),
                 ap.difficulty_exponent,
             )
-            noise = m.world.research_noise_sigma * math.sqrt(dt) * m.rng.standard_normal()
+            noise = m.research_noise_per_step * m.rng.standard_normal()
             self.ln_a += g * dt + noise
         ut = m.mech.utilization
         if ut.enabled:

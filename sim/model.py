@@ -39,6 +39,8 @@ class LabRaceModel(mesa.Model):
         self.mech = scenario.mechanisms
         self.step_months = scenario.step_months
         self.dt_years = scenario.step_months / 12.0
+        # Standard deviation of a step's research noise in ln A (a random walk in time).
+        self.research_noise_per_step = self.world.research_noise_sigma * math.sqrt(self.dt_years)
         self.t0 = scenario.start_year
         self.n_steps = scenario.n_steps
         # Steps before a completed model is known to rivals (MODEL.md: results public with a lag).
@@ -159,6 +161,15 @@ class LabRaceModel(mesa.Model):
             "world_compute_flop_per_s_path",
         ):
             setattr(self, name, np.asarray(getattr(self, name), dtype=float).tolist())
+        # Talent pool and salaries before demand pressure (plain floats, as above).
+        t = self.talent
+        self.talent_pool_path, self.base_salary_path = [], []
+        for k in range(self.n_steps + 1):
+            years = self.year_at(k) - self.t0
+            self.talent_pool_path.append(t.pool_engineers * (1.0 + t.pool_growth_per_year) ** years)
+            self.base_salary_path.append(
+                t.salary_usd_per_year * (1.0 + t.salary_growth_per_year) ** years
+            )
         self._caps = [
             (*self.event_window(e), e.max_training_flop)
             for e in self.spec.events
@@ -178,12 +189,11 @@ class LabRaceModel(mesa.Model):
         self.flop_per_usd_serving = (
             self.flop_per_usd_serving_path[k] / self.compute_price_multiplier
         )
-        years = self.year_at(k) - self.t0
-        t = self.talent
-        self.talent_pool = t.pool_engineers * (1.0 + t.pool_growth_per_year) ** years
-        base = t.salary_usd_per_year * (1.0 + t.salary_growth_per_year) ** years
+        self.talent_pool = self.talent_pool_path[k]
+        base = self.base_salary_path[k]
         employed = sum(lab.engineers for lab in self.active)
         if self.mech.salary_dynamics.enabled and self.active:
+            t = self.talent
             base *= max(1.0, 2.0 * employed / self.talent_pool) ** t.salary_demand_elasticity
         self.salary_usd_per_year = base
         # Hiring this step draws on the pool left unemployed before anyone hires.
@@ -352,6 +362,14 @@ class LabRaceModel(mesa.Model):
     # ----------------------------------------------------------------- steps
 
     def step(self) -> None:
+        """One step, as Mesa calls it: Mesa wraps ``step`` to advance its own clock and event
+        list, then runs ``advance``."""
+        self.advance()
+
+    def advance(self) -> None:
+        """One step of the economy. ``sim.results.simulate`` calls this directly: the model
+        schedules no Mesa events, and Mesa's event-list wrapper around ``step`` costs about
+        20 us a step, an eighth of a baseline run."""
         k = self.k
         if k >= self.n_steps:
             self.running = False
@@ -552,7 +570,6 @@ class LabRaceModel(mesa.Model):
             self.largest_training_flop = max(self.largest_training_flop, model.training_flop)
             self.largest_physical_flop = max(self.largest_physical_flop, model.physical_flop)
             self.largest_run_cost_usd = max(self.largest_run_cost_usd, model.cost_usd)
-        self.recorder.model_completed(model)
 
     def serving_cost(self, params: float) -> float:
         return training.serving_cost_per_mtok_usd(
@@ -567,18 +584,20 @@ class LabRaceModel(mesa.Model):
         if not labs:
             return
         m = self.market
-        cap = [lab.deployed_capability for lab in labs]
-        prev = [lab.market_share for lab in labs]
-        lerner = [
-            0.0 if lab.openness >= 1.0 else mkt.lerner_index(s, m.price_sensitivity, m.max_lerner)
-            for lab, s in zip(labs, prev, strict=True)
-        ]  # open weights price at serving cost
-        price = [
-            mkt.price_from_cost(self.serving_cost(lab.deployed.params), ler)
-            if lab.deployed
-            else math.inf
-            for lab, ler in zip(labs, lerner, strict=True)
-        ]
+        sensitivity, max_lerner = m.price_sensitivity, m.max_lerner
+        cap, prev, lerner, price = [], [], [], []
+        for lab in labs:
+            deployed, share = lab.deployed, lab.market_share
+            # Open weights price at serving cost.
+            ler = 0.0 if lab.openness >= 1.0 else mkt.lerner_index(share, sensitivity, max_lerner)
+            prev.append(share)
+            lerner.append(ler)
+            if deployed is None:
+                cap.append(0.0)
+                price.append(math.inf)
+            else:
+                cap.append(deployed.capability)
+                price.append(mkt.price_from_cost(self.serving_cost(deployed.params), ler))
         target = mkt.logit_shares(
             cap, price, m.capability_preference, m.price_sensitivity, prev, m.network_effect
         )
@@ -594,17 +613,12 @@ class LabRaceModel(mesa.Model):
         )
         self.potential_spending_usd_per_year = w
         spend = w * self.dt_years
+        months = self.step_months
         for lab, share, ler, p, c in zip(labs, shares, lerner, price, cap, strict=True):
             # Customers of open weights pay whoever hosts them, at serving cost: the outside
             # option of MODEL.md. The lab that released the weights earns nothing from them.
             revenue = 0.0 if lab.openness >= 1.0 else share * spend
-            serving = revenue * (1.0 - ler)
-            lab.market_share = share
-            lab.price_per_mtok_usd = p if c > 0 else math.nan
-            lab.receive("revenue_usd", revenue)
-            lab.pay("serving_spend_usd", serving)
-            lab.last_revenue_usd = revenue / self.step_months
-            lab.last_margin_usd = (revenue - serving) / self.step_months
+            lab.sell(share, p if c > 0 else math.nan, revenue, revenue * (1.0 - ler), months)
 
     # ------------------------------------------------------------- finance
 
@@ -918,8 +932,7 @@ class LabRaceModel(mesa.Model):
                 graph.add_edge(m.parent, m.model_id, method=m.method)
         return graph
 
-    def recorded_labs(self) -> list[Lab]:
-        """Active labs, and those that left during this step (their last row)."""
-        gone = [lab for lab in self._left_this_step]
-        self._left_this_step = []
-        return self.active + gone
+    def left_this_step(self) -> list[Lab]:
+        """Labs that left during this step, once (the recorder writes their last row)."""
+        gone, self._left_this_step = self._left_this_step, []
+        return gone

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.agents import INCOME_ACCOUNTS, SPENDING_ACCOUNTS, TrainedModel
+from sim.agents import INCOME_ACCOUNTS, SPENDING_ACCOUNTS, Lab, TrainedModel
 from sim.economics import concentration as conc
 from sim.economics import hardware as hw
 from sim.economics import overhang as oh
@@ -111,48 +111,53 @@ _NO_MARKET = conc.Concentration(math.nan, math.nan, math.nan, math.nan, conc.NO_
 
 
 class Recorder:
+    """Rows of timeseries.csv and labs.csv, appended each step; rows of models.csv are made
+    at the end from the model's list of trained models (they do not change once trained)."""
+
     def __init__(self, model: LabRaceModel):
         self.model = model
         self.timeseries: list[tuple] = []
         self.labs: list[tuple] = []
-        self.models: list[tuple] = []
         self._leader: str | None = None
         self._leader_since = 0
         self._best_known = 0.0
+        # The frontier model changes a few times a year: its runnable tokens/s is kept.
+        self._frontier_model: TrainedModel | None = None
+        self._frontier_tokens_per_s = math.nan
+        # Exogenous: the largest run the world's compute stock could deliver at each step.
+        self._deliverable_world = [
+            hw.max_run_flop(flop_per_s, model.hw.max_run_months)
+            for flop_per_s in model.world_compute_flop_per_s_path
+        ]
 
-    def model_completed(self, m: TrainedModel) -> None:
-        seconds = m.run_months * hw.SECONDS_PER_MONTH
-        tokens_per_s = (
-            oh.runnable_tokens_per_s(m.training_flop, m.params, seconds)
-            if seconds > 0
-            else math.nan
-        )
+    def model_rows(self) -> list[tuple]:
+        """One row of models.csv per trained model, in the order they were trained."""
+        return [self._model_row(m) for m in self.model.models]
+
+    def _model_row(self, m: TrainedModel) -> tuple:
+        tokens_per_s = _runnable_tokens_per_s(m)
         model = self.model
-        self.models.append(
-            (
-                m.model_id,
-                m.lab,
-                model.date_of(m.started),
-                model.date_of(m.completed),
-                m.params,
-                m.tokens,
-                m.training_flop,
-                m.effective_flop,
-                m.cost_usd,
-                m.method,
-                m.parent or "",
-                m.loss,
-                m.capability,
-                m.serving_cost_per_mtok_usd,
-                m.run_months,
-                tokens_per_s,
-                oh.runnable_copies(tokens_per_s),
-                oh.training_to_serving_ratio(m.cost_usd, m.serving_cost_per_mtok_usd),
-                m.open_weights,
-                math.nan
-                if m.observed_compute_elasticity is None
-                else m.observed_compute_elasticity,
-            )
+        return (
+            m.model_id,
+            m.lab,
+            model.date_of(m.started),
+            model.date_of(m.completed),
+            m.params,
+            m.tokens,
+            m.training_flop,
+            m.effective_flop,
+            m.cost_usd,
+            m.method,
+            m.parent or "",
+            m.loss,
+            m.capability,
+            m.serving_cost_per_mtok_usd,
+            m.run_months,
+            tokens_per_s,
+            oh.runnable_copies(tokens_per_s),
+            oh.training_to_serving_ratio(m.cost_usd, m.serving_cost_per_mtok_usd),
+            m.open_weights,
+            math.nan if m.observed_compute_elasticity is None else m.observed_compute_elasticity,
         )
 
     def record(self, k: int) -> None:
@@ -165,19 +170,25 @@ class Recorder:
         leader_lab, leader_revenue_step = None, 0.0
         best, frontier_cap, runner_up = None, 0.0, 0.0
         richest, best_ln_a = 0.0, -math.inf
+        n_selling = 0
         for lab in active:
             led = lab.ledger
             r = led.revenue_usd
             revenues.append(r)
             if r > leader_revenue_step:  # ties go to the older lab (earlier in the list)
                 leader_lab, leader_revenue_step = lab, r
+            if r > 0:
+                n_selling += 1
             c = lab.capability
             if best is None or c > frontier_cap:
                 best, frontier_cap, runner_up = lab, c, frontier_cap
             elif c > runner_up:
                 runner_up = c
-            richest = max(richest, lab.cash_usd + per_year * (r + led.parent_funding_usd))
-            best_ln_a = max(best_ln_a, lab.ln_a)
+            funds = lab.cash_usd + per_year * (r + led.parent_funding_usd)
+            if funds > richest:
+                richest = funds
+            if lab.ln_a > best_ln_a:
+                best_ln_a = lab.ln_a
         # Concentration is measured on revenue shares (MODEL.md): open weights are an outside
         # option that earns its publisher nothing, so they are not a firm in the HHI.
         total_revenue = sum(revenues)
@@ -186,22 +197,20 @@ class Recorder:
         leader = leader_lab.name if sold else None
         if leader != self._leader:
             self._leader, self._leader_since = leader, k
-        self._best_known = max(self._best_known, frontier_cap)
+        if frontier_cap > self._best_known:
+            self._best_known = frontier_cap
         model.frontier_history.append(self._best_known)
         fm = best.frontier if best else None
-        tokens_per_s = ratio = math.nan
-        if fm is not None and fm.run_months > 0:
-            tokens_per_s = oh.runnable_tokens_per_s(
-                fm.training_flop, fm.params, fm.run_months * hw.SECONDS_PER_MONTH
-            )
-            ratio = oh.training_to_serving_ratio(fm.cost_usd, model.serving_cost(fm.params))
-        largest = model.largest_physical_flop
-        deliverable_world = hw.max_run_flop(
-            model.world_compute_flop_per_s_path[k], model.hw.max_run_months
+        if fm is not self._frontier_model:
+            self._frontier_model = fm
+            self._frontier_tokens_per_s = _runnable_tokens_per_s(fm) if fm else math.nan
+        tokens_per_s = self._frontier_tokens_per_s
+        ratio = (
+            oh.training_to_serving_ratio(fm.cost_usd, model.serving_cost(fm.params))
+            if fm is not None and fm.run_months > 0
+            else math.nan
         )
-        revenue = total_revenue * per_year
-        leader_revenue = leader_revenue_step * per_year
-        best_a = math.exp(best_ln_a) if active else 1.0
+        largest = model.largest_physical_flop
         cap = model.compute_cap_flop()
         c = conc.concentration(shares) if sold else _NO_MARKET
         self.timeseries.append(
@@ -213,7 +222,7 @@ class Recorder:
                 c.cr1,
                 c.cr3,
                 len(active),
-                sum(1 for x in shares if x > 0),
+                n_selling,
                 c.n_effective,
                 c.structure,
                 leader or "",
@@ -227,57 +236,69 @@ class Recorder:
                 model.flop_per_usd_serving,
                 model.cluster_flop_per_s_path[k],
                 model.world_compute_flop_per_s_path[k],
-                cap if math.isfinite(cap) else math.nan,
+                cap if cap != math.inf else math.nan,
                 model.potential_spending_usd_per_year,
-                revenue,
-                leader_revenue,
-                best_a,
+                total_revenue * per_year,
+                leader_revenue_step * per_year,
+                math.exp(best_ln_a) if active else 1.0,
                 model.salary_usd_per_year,
                 frontier_cap - runner_up if best else math.nan,
                 model.lead_months(frontier_cap, runner_up) if best else math.nan,
                 tokens_per_s,
                 oh.runnable_copies(tokens_per_s),
                 ratio,
-                oh.hardware_overhang(deliverable_world, largest),
+                oh.hardware_overhang(self._deliverable_world[k], largest),
                 oh.hardware_overhang(richest * model.flop_per_usd_training, largest),
                 len(model.models),
             )
         )
-        share_of_revenue = dict(zip((lab.unique_id for lab in active), shares, strict=True))
-        for lab in model.recorded_labs():
-            led = lab.ledger
-            run = lab.run
-            self.labs.append(
-                (
-                    k,
-                    date,
-                    lab.name,
-                    lab.archetype,
-                    lab.active,
-                    lab.funding,
-                    lab.cash_usd,
-                    led.revenue_usd,
-                    led.parent_funding_usd,
-                    led.raised_usd,
-                    led.transfer_in_usd,
-                    led.compute_spend_usd,
-                    led.staff_spend_usd,
-                    led.serving_spend_usd,
-                    led.other_spend_usd,
-                    led.transfer_out_usd,
-                    lab.engineers,
-                    math.exp(lab.ln_a),
-                    lab.utilization,
-                    lab.research_engineer_years,
-                    lab.capability,
-                    lab.deployed_capability,
-                    lab.market_share,
-                    share_of_revenue.get(lab.unique_id, 0.0),
-                    lab.price_per_mtok_usd,
-                    lab.belief,
-                    lab.parent_budget_usd_per_year,
-                    run.kind if run else "",
-                    run.physical_flop if run else 0.0,
-                    lab.completed_runs,
-                )
-            )
+        rows = self.labs
+        for lab, share in zip(active, shares, strict=True):
+            rows.append(_lab_row(k, date, lab, share))
+        for lab in model.left_this_step():
+            rows.append(_lab_row(k, date, lab, 0.0))
+
+
+def _runnable_tokens_per_s(m: TrainedModel) -> float:
+    """Tokens/s the model's own training cluster could generate with it (NaN if no run)."""
+    if m.run_months <= 0:
+        return math.nan
+    return oh.runnable_tokens_per_s(m.training_flop, m.params, m.run_months * hw.SECONDS_PER_MONTH)
+
+
+def _lab_row(k: int, date: str, lab: Lab, revenue_share: float) -> tuple:
+    led = lab.ledger
+    run = lab.run
+    frontier, deployed = lab.frontier, lab.deployed
+    return (
+        k,
+        date,
+        lab.name,
+        lab.archetype,
+        lab.active,
+        lab.funding,
+        lab.cash_usd,
+        led.revenue_usd,
+        led.parent_funding_usd,
+        led.raised_usd,
+        led.transfer_in_usd,
+        led.compute_spend_usd,
+        led.staff_spend_usd,
+        led.serving_spend_usd,
+        led.other_spend_usd,
+        led.transfer_out_usd,
+        lab.engineers,
+        math.exp(lab.ln_a),
+        lab.utilization,
+        lab.research_engineer_years,
+        frontier.capability if frontier else 0.0,
+        deployed.capability if deployed else 0.0,
+        lab.market_share,
+        revenue_share,
+        lab.price_per_mtok_usd,
+        lab.belief,
+        lab.parent_budget_usd_per_year,
+        run.kind if run else "",
+        run.physical_flop if run else 0.0,
+        lab.completed_runs,
+    )

@@ -47,7 +47,7 @@ class RunResult:
 
     @cached_property
     def models(self) -> pd.DataFrame:
-        return pd.DataFrame.from_records(self._model.recorder.models, columns=MODEL_COLUMNS)
+        return pd.DataFrame.from_records(self._model.recorder.model_rows(), columns=MODEL_COLUMNS)
 
     @cached_property
     def events(self) -> pd.DataFrame:
@@ -98,8 +98,9 @@ def simulate(scenario: Scenario, seed: int | None = None) -> LabRaceModel:
     from sim.model import LabRaceModel
 
     model = LabRaceModel(scenario, seed=seed)
+    advance = model.advance  # not model.step: see LabRaceModel.advance
     for _ in range(model.n_steps):
-        model.step()
+        advance()
     return model
 
 

@@ -37,16 +37,19 @@ def structure_label(shares: Sequence[float]) -> str:
     """monopoly (CR1 >= 0.7), duopoly (CR2 >= 0.8), concentrated_oligopoly (HHI >= 1,800),
     oligopoly (HHI >= 1,000), otherwise competitive."""
     ranked = sorted(shares, reverse=True)
+    return _label_ranked(ranked, hhi(ranked))
+
+
+def _label_ranked(ranked: Sequence[float], hhi_value: float) -> str:
     if not ranked or ranked[0] <= 0:
         return "competitive"
     if ranked[0] >= MONOPOLY_CR1:
         return "monopoly"
     if len(ranked) >= 2 and ranked[0] + ranked[1] >= DUOPOLY_CR2:
         return "duopoly"
-    h = hhi(ranked)
-    if h >= HIGHLY_CONCENTRATED_HHI:
+    if hhi_value >= HIGHLY_CONCENTRATED_HHI:
         return "concentrated_oligopoly"
-    if h >= MODERATELY_CONCENTRATED_HHI:
+    if hhi_value >= MODERATELY_CONCENTRATED_HHI:
         return "oligopoly"
     return "competitive"
 
@@ -68,5 +71,5 @@ def concentration(shares: Sequence[float]) -> Concentration:
         cr1=ranked[0] if ranked else 0.0,
         cr3=sum(ranked[:3]),
         n_effective=10000.0 / h if h > 0 else 0.0,
-        structure=structure_label(ranked),
+        structure=_label_ranked(ranked, h),
     )

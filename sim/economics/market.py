@@ -54,10 +54,9 @@ def logit_shares(
     use it (Katz & Shapiro 1985), the force that can tip a market to one firm.
     """
     installed = installed_share if installed_share is not None else [0.0] * len(capability)
+    log_odds, log, exp = capability_log_odds, math.log, math.exp  # hot: every step of every run
     utility = [
-        capability_preference * capability_log_odds(c)
-        - price_sensitivity * math.log(p)
-        + network_effect * s
+        capability_preference * log_odds(c) - price_sensitivity * log(p) + network_effect * s
         if c > 0
         else -math.inf
         for c, p, s in zip(capability, price, installed, strict=True)
@@ -65,7 +64,7 @@ def logit_shares(
     top = max(utility, default=-math.inf)
     if top == -math.inf:
         return [0.0] * len(utility)
-    weights = [math.exp(u - top) for u in utility]
+    weights = [exp(u - top) for u in utility]
     total = sum(weights)
     return [w / total for w in weights]
 

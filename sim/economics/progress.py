@@ -68,25 +68,29 @@ def spillover_log_gain(
     weighted by j's openness; the part closed grows with the lab's absorptive capacity
     E / (E + E_half) (Cohen & Levinthal 1990).
     """
-    n = len(ln_a)
-    if n <= 16:
-        # A few labs: plain loops beat numpy's per-call overhead several times over.
-        best = [
-            max(
-                [openness[j] * (ln_a[j] - ln_a[i]) for j in range(n) if adjacency[i][j]],
-                default=0.0,
-            )
-            for i in range(n)
-        ]
-    else:
+    closed = 1.0 - math.exp(-rate_per_year * dt_years)
+    if len(ln_a) > 16:
         a = np.asarray(ln_a)
         gaps = (a[None, :] - a[:, None]) * np.asarray(openness)[None, :]
         best = np.where(adjacency > 0, gaps, 0.0).max(axis=1).tolist()
-    closed = 1.0 - math.exp(-rate_per_year * dt_years)
-    return [
-        max(b, 0.0) * e / (e + absorptive_half_engineers) * closed
-        for b, e in zip(best, engineers, strict=True)
-    ]
+        return [
+            max(b, 0.0) * e / (e + absorptive_half_engineers) * closed
+            for b, e in zip(best, engineers, strict=True)
+        ]
+    # A few labs: plain loops beat numpy's per-call overhead several times over (this runs
+    # every step of every run).
+    gains = []
+    for i, a_i in enumerate(ln_a):
+        linked = adjacency[i]
+        best = 0.0  # a lab ahead of all its neighbours gains nothing
+        for j, a_j in enumerate(ln_a):
+            if linked[j]:
+                gap = openness[j] * (a_j - a_i)
+                if gap > best:
+                    best = gap
+        e = engineers[i]
+        gains.append(best * e / (e + absorptive_half_engineers) * closed)
+    return gains
 
 
 def observed_compute_elasticity(
