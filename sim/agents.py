@@ -9,7 +9,7 @@ both sides of a sale) so the ledger balances.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mesa
 
@@ -68,10 +68,10 @@ class Run:
     warm_start_kappa: float = 0.0
     reverse_saving: float = 0.0
     utilization: float = 0.3  # the lab's utilization when the run started, fixed for the run
+    cost_per_step_usd: float = field(init=False)  # the equal instalments it is paid in
 
-    @property
-    def cost_per_step_usd(self) -> float:
-        return self.total_cost_usd / (self.end_step - self.started_step)
+    def __post_init__(self) -> None:
+        self.cost_per_step_usd = self.total_cost_usd / (self.end_step - self.started_step)
 
 
 @dataclass(slots=True)
@@ -88,7 +88,11 @@ class Ledger:
 
 
 class Lab(mesa.Agent):
-    """A frontier AI lab with beliefs about what drives progress."""
+    """A frontier AI lab with beliefs about what drives progress.
+
+    The decision rules run for every lab at every step, so they compare with if-expressions
+    where min() and max() would do: those cost ~180 ns a call on Python 3.12, about nine
+    times a comparison, and were a tenth of a baseline run."""
 
     def __init__(self, model, params: LabParams, entry_step: int):
         super().__init__(model)
@@ -174,12 +178,17 @@ class Lab(mesa.Agent):
         the cash in hand plus the income it can count on (last month's margin, discounted
         because revenue can fall, and the parent's transfer)."""
         p = self.params
-        cash = max(self.cash_usd, 0.0)
+        cash = self.cash_usd if self.cash_usd >= 0.0 else 0.0
         income = parent_usd + self.last_margin_usd
         # Investing ahead of revenue draws on cash, keeping six months of reserve.
-        ahead = min(p.revenue_budget_multiple * self.last_revenue_usd, cash / 6.0)
+        ahead = p.revenue_budget_multiple * self.last_revenue_usd
+        if ahead > cash / 6.0:
+            ahead = cash / 6.0
         planned = income + ahead + cash / p.spend_horizon_months
-        return max(0.0, min(planned, parent_usd + 0.8 * self.last_margin_usd + cash))
+        ceiling = parent_usd + 0.8 * self.last_margin_usd + cash
+        if planned > ceiling:
+            planned = ceiling
+        return planned if planned > 0.0 else 0.0
 
     def act(self) -> None:
         """One step: funding in, budget split by beliefs, hiring, compute, runs, research."""
@@ -198,37 +207,42 @@ class Lab(mesa.Agent):
         staff_spent = self._staff(budget * (1.0 - compute_share))
         # What the lab could not spend on people (the talent pool ran dry) buys compute; what
         # it spent beyond plan (slow layoffs) comes out of compute.
-        self._compute(max(budget - staff_spent, 0.0))
+        self._compute(budget - staff_spent if budget > staff_spent else 0.0)
         self._research()
 
     def _staff(self, staff_budget_usd: float) -> float:
         m = self.model
-        t = m.talent
-        salary_per_step = m.salary_usd_per_year * m.step_months / 12.0
+        salary_per_step = m.salary_usd_per_step
         desired = staff_budget_usd / salary_per_step
-        if desired > self.engineers:
-            max_hires = (
-                max(t.min_hires_per_month, t.max_hiring_per_month * self.engineers) * m.step_months
-            )
-            self.engineers = min(desired, self.engineers + min(max_hires, m.hiring_room(self)))
+        engineers = self.engineers
+        if desired > engineers:
+            t = m.talent
+            hires = t.max_hiring_per_month * engineers
+            if t.min_hires_per_month > hires:
+                hires = t.min_hires_per_month
+            hires *= m.step_months
+            room = m.hiring_room(self)
+            if room < hires:
+                hires = room
+            self.engineers = desired if desired < engineers + hires else engineers + hires
         elif self.cash_usd < 6 * staff_budget_usd / m.step_months:
             # Short of cash: lay off down to what the budget pays.
             self.engineers = max(desired, 1.0)
         else:
             # Otherwise firing is slower than hiring: labs keep teams through lean months.
-            self.engineers = max(desired, self.engineers * (1.0 - 0.03 * m.step_months), 1.0)
+            self.engineers = max(desired, engineers * (1.0 - 0.03 * m.step_months), 1.0)
         spent = self.engineers * salary_per_step
         self.pay("staff_spend_usd", spent)
         return spent
 
     def _compute(self, compute_budget_usd: float) -> None:
-        m = self.model
         if self.run is None:
             self._plan_run(compute_budget_usd)
-        committed = self.run.cost_per_step_usd if self.run else 0.0
-        experiments = max(compute_budget_usd - committed, 0.0)
+        run = self.run
+        committed = run.cost_per_step_usd if run is not None else 0.0
+        experiments = compute_budget_usd - committed if compute_budget_usd > committed else 0.0
         self.pay("compute_spend_usd", committed + experiments)
-        self.compute_flop_this_step = (committed + experiments) * m.flop_per_usd_training
+        self.compute_flop_this_step = (committed + experiments) * self.model.flop_per_usd_training
 
     def _plan_run(self, compute_budget_usd: float) -> None:
         """Start a run: imitate a rival where that beats training, else train (grown or scratch).
@@ -296,10 +310,11 @@ class Lab(mesa.Agent):
         """Algorithmic efficiency, utilization and the research stock grow with engineers."""
         m = self.model
         dt = m.dt_years
+        engineers = self.engineers
         ap = m.mech.algorithmic_progress
         if ap.enabled:
             g = progress.algorithmic_growth_per_year(
-                self.engineers,
+                engineers,
                 ap.growth_per_year,
                 ap.reference_engineers,
                 ap.engineer_exponent,
@@ -309,23 +324,19 @@ class Lab(mesa.Agent):
             noise = m.research_noise_per_step * m.rng.standard_normal()
             self.ln_a += g * dt + noise
         ut = m.mech.utilization
-        if ut.enabled:
-            factor = (self.engineers / ap.reference_engineers) ** ap.engineer_exponent
+        if ut.enabled and self.utilization < ut.ceiling:
+            factor = (engineers / ap.reference_engineers) ** ap.engineer_exponent
             self.utilization = progress.utilization_after(
                 self.utilization, ut.ceiling, ut.rate_per_year, factor, dt
             )
-        self.research_engineer_years += self.engineers * dt
+        self.research_engineer_years += engineers * dt
 
     # -------------------------------------------------------------- outcomes
 
     def learn_from(self, observed_elasticity: float) -> None:
         if self.model.mech.belief_learning.enabled:
-            self.belief = min(
-                max(
-                    progress.updated_belief(self.belief, observed_elasticity, self.conviction), 0.01
-                ),
-                0.99,
-            )
+            belief = progress.updated_belief(self.belief, observed_elasticity, self.conviction)
+            self.belief = 0.01 if belief < 0.01 else 0.99 if belief > 0.99 else belief
 
     def raise_if_needed(self, monthly_spending_usd: float) -> None:
         """Investor-funded labs raise a round when cash covers fewer than

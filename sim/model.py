@@ -191,13 +191,20 @@ class LabRaceModel(mesa.Model):
         )
         self.talent_pool = self.talent_pool_path[k]
         base = self.base_salary_path[k]
-        employed = sum(lab.engineers for lab in self.active)
+        employed = sum([lab.engineers for lab in self.active])
         if self.mech.salary_dynamics.enabled and self.active:
             t = self.talent
-            base *= max(1.0, 2.0 * employed / self.talent_pool) ** t.salary_demand_elasticity
+            pressure = 2.0 * employed / self.talent_pool
+            if pressure > 1.0:  # salaries rise once labs employ over half the pool
+                base *= pressure**t.salary_demand_elasticity
         self.salary_usd_per_year = base
+        self.salary_usd_per_step = base * self.step_months / 12.0
         # Hiring this step draws on the pool left unemployed before anyone hires.
-        self._hiring = (max(self.talent_pool - employed, 0.0), max(employed, 1e-9))
+        unemployed = self.talent_pool - employed
+        self._hiring = (
+            unemployed if unemployed > 0.0 else 0.0,
+            employed if employed > 1e-9 else 1e-9,
+        )
 
     def hiring_room(self, lab: Lab) -> float:
         """Engineers this lab may hire this step: the unemployed part of the talent pool,
@@ -252,7 +259,8 @@ class LabRaceModel(mesa.Model):
         in completion order, so a pointer walks the queue once over the whole run."""
         queue = self._public_queue
         while self._public_next < len(queue) and queue[self._public_next][0] <= self.k:
-            self._shown_best = max(self._shown_best, queue[self._public_next][1])
+            if queue[self._public_next][1] > self._shown_best:
+                self._shown_best = queue[self._public_next][1]
             self._public_next += 1
         return self._shown_best
 
@@ -398,12 +406,13 @@ class LabRaceModel(mesa.Model):
     # ---------------------------------------------------------------- runs
 
     def _complete_runs(self) -> None:
-        now = self.year_at(self.k + 1)
+        ends = self.k + 1
         for lab in self.active:
             run = lab.run
-            if run is None or run.end_step > self.k + 1:
+            if run is None or run.end_step > ends:
                 continue
             lab.run = None
+            now = self.year_at(ends)
             if run.kind == "imitation":
                 self._finish_imitation(lab, run, now)
             else:
@@ -567,9 +576,13 @@ class LabRaceModel(mesa.Model):
         self.models.append(model)
         self._public_queue.append((self.k + 1 + self.public_lag_steps, model.effective_flop))
         if model.method != "distilled":
-            self.largest_training_flop = max(self.largest_training_flop, model.training_flop)
-            self.largest_physical_flop = max(self.largest_physical_flop, model.physical_flop)
-            self.largest_run_cost_usd = max(self.largest_run_cost_usd, model.cost_usd)
+            # if-statements, not max(): this runs for every model (see Lab's docstring)
+            if model.training_flop > self.largest_training_flop:
+                self.largest_training_flop = model.training_flop
+            if model.physical_flop > self.largest_physical_flop:
+                self.largest_physical_flop = model.physical_flop
+            if model.cost_usd > self.largest_run_cost_usd:
+                self.largest_run_cost_usd = model.cost_usd
 
     def serving_cost(self, params: float) -> float:
         return training.serving_cost_per_mtok_usd(
@@ -586,6 +599,7 @@ class LabRaceModel(mesa.Model):
         m = self.market
         sensitivity, max_lerner = m.price_sensitivity, m.max_lerner
         cap, prev, lerner, price = [], [], [], []
+        best_cap = 0.0
         for lab in labs:
             deployed, share = lab.deployed, lab.market_share
             # Open weights price at serving cost.
@@ -596,7 +610,10 @@ class LabRaceModel(mesa.Model):
                 cap.append(0.0)
                 price.append(math.inf)
             else:
-                cap.append(deployed.capability)
+                c = deployed.capability
+                cap.append(c)
+                if c > best_cap:
+                    best_cap = c
                 price.append(mkt.price_from_cost(self.serving_cost(deployed.params), ler))
         target = mkt.logit_shares(
             cap, price, m.capability_preference, m.price_sensitivity, prev, m.network_effect
@@ -606,7 +623,7 @@ class LabRaceModel(mesa.Model):
             m.spending_start_usd_per_year,
             m.spending_growth_per_year,
             self.year_at(self.k) - self.t0,
-            max(cap),
+            best_cap,
             m.reference_capability,
             m.capability_exponent,
             m.max_spending_usd_per_year,

@@ -19,7 +19,7 @@ NO_MARKET = "no_market"  # the label of a step in which nothing earns revenue
 
 def hhi(shares: Sequence[float]) -> float:
     """Herfindahl-Hirschman index on shares in [0, 1], scaled 0-10,000."""
-    return 10000.0 * sum(s * s for s in shares)
+    return 10000.0 * sum([s * s for s in shares])
 
 
 def concentration_ratio(shares: Sequence[float], k: int) -> float:

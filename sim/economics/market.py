@@ -29,13 +29,13 @@ def potential_spending_usd_per_year(
         * (1.0 + growth_per_year) ** years_since_start
         * (best_capability / reference_capability) ** capability_exponent
     )
-    return min(w, max_spending_usd_per_year)
+    return w if w <= max_spending_usd_per_year else max_spending_usd_per_year
 
 
 def capability_log_odds(capability: float) -> float:
     """ln(c / (1 - c)): customers value the tasks a model does relative to those it leaves
     undone, so gains near saturation still count (clipped away from 0 and 1)."""
-    c = min(max(capability, 1e-12), 1.0 - 1e-9)
+    c = 1e-12 if capability < 1e-12 else 1.0 - 1e-9 if capability > 1.0 - 1e-9 else capability
     return math.log(c / (1.0 - c))
 
 
@@ -61,7 +61,7 @@ def logit_shares(
         else -math.inf
         for c, p, s in zip(capability, price, installed, strict=True)
     ]
-    top = max(utility, default=-math.inf)
+    top = max(utility) if utility else -math.inf
     if top == -math.inf:
         return [0.0] * len(utility)
     weights = [exp(u - top) for u in utility]
@@ -87,7 +87,9 @@ def inertial_shares(
 def lerner_index(share: float, price_sensitivity: float, max_lerner: float) -> float:
     """(price - cost) / price for a logit Bertrand-Nash firm, capped at ``max_lerner``."""
     elasticity = price_sensitivity * (1.0 - share)
-    return min(1.0 / elasticity, max_lerner) if elasticity > 0 else max_lerner
+    if elasticity > 0 and 1.0 / elasticity < max_lerner:
+        return 1.0 / elasticity
+    return max_lerner
 
 
 def price_from_cost(cost: float, lerner: float) -> float:
