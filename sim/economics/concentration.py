@@ -66,10 +66,11 @@ def concentration(shares: Sequence[float]) -> Concentration:
     """Every measure above from one sort of the shares (what the recorder needs each step)."""
     ranked = sorted(shares, reverse=True)
     h = hhi(ranked)
+    # Positional: this runs every step of every run, and keywords double the cost.
     return Concentration(
-        hhi=h,
-        cr1=ranked[0] if ranked else 0.0,
-        cr3=sum(ranked[:3]),
-        n_effective=10000.0 / h if h > 0 else 0.0,
-        structure=_label_ranked(ranked, h),
+        h,  # hhi
+        ranked[0] if ranked else 0.0,  # cr1
+        sum(ranked[:3]),  # cr3
+        10000.0 / h if h > 0 else 0.0,  # n_effective
+        _label_ranked(ranked, h),  # structure
     )
