@@ -15,17 +15,8 @@ import mesa
 
 from sim.economics import funding as fin
 from sim.economics import progress
+from sim.ledger import Ledger
 from sim.params import LabParams
-
-# Ledger accounts, one column each in labs.csv (USD per step).
-INCOME_ACCOUNTS = ("revenue_usd", "parent_funding_usd", "raised_usd", "transfer_in_usd")
-SPENDING_ACCOUNTS = (
-    "compute_spend_usd",
-    "staff_spend_usd",
-    "serving_spend_usd",
-    "other_spend_usd",
-    "transfer_out_usd",
-)
 
 
 @dataclass(slots=True)
@@ -72,19 +63,6 @@ class Run:
 
     def __post_init__(self) -> None:
         self.cost_per_step_usd = self.total_cost_usd / (self.end_step - self.started_step)
-
-
-@dataclass(slots=True)
-class Ledger:
-    revenue_usd: float = 0.0
-    parent_funding_usd: float = 0.0
-    raised_usd: float = 0.0
-    transfer_in_usd: float = 0.0
-    compute_spend_usd: float = 0.0
-    staff_spend_usd: float = 0.0
-    serving_spend_usd: float = 0.0
-    other_spend_usd: float = 0.0
-    transfer_out_usd: float = 0.0
 
 
 class Lab(mesa.Agent):

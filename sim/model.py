@@ -26,7 +26,9 @@ from sim.recorder import Recorder
 class LabRaceModel(mesa.Model):
     """Frontier labs racing for customers while hardware gets cheaper."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None):
+    def __init__(self, scenario: Scenario, seed: int | None = None, record_labs: bool = True):
+        """``record_labs=False`` skips the per-lab rows (labs.csv): a sweep reads only the
+        time series, and the lab rows are a tenth of a run's time."""
         seed = scenario.seed if seed is None else seed
         super().__init__(rng=seed)
         self.seed = seed
@@ -76,7 +78,7 @@ class LabRaceModel(mesa.Model):
         self._left_this_step: list[Lab] = []
         self._rankings: dict[str, list] = {}
         self.active: list[Lab] = []
-        self.recorder = Recorder(self)
+        self.recorder = Recorder(self, record_labs)
 
         self._pending_entries: dict[int, list[LabParams]] = {}
         for lab in scenario.labs:

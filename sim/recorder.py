@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from sim.agents import INCOME_ACCOUNTS, SPENDING_ACCOUNTS, Lab, TrainedModel
 from sim.economics import concentration as conc
 from sim.economics import hardware as hw
 from sim.economics import overhang as oh
+from sim.ledger import INCOME_ACCOUNTS, SPENDING_ACCOUNTS
 
 if TYPE_CHECKING:
+    from sim.agents import Lab, TrainedModel
     from sim.model import LabRaceModel
 
 TIMESERIES_COLUMNS = (
@@ -114,8 +115,9 @@ class Recorder:
     """Rows of timeseries.csv and labs.csv, appended each step; rows of models.csv are made
     at the end from the model's list of trained models (they do not change once trained)."""
 
-    def __init__(self, model: LabRaceModel):
+    def __init__(self, model: LabRaceModel, record_labs: bool = True):
         self.model = model
+        self.record_labs = record_labs
         self.timeseries: list[tuple] = []
         self.labs: list[tuple] = []
         self._leader: str | None = None
@@ -252,11 +254,19 @@ class Recorder:
                 len(model.models),
             )
         )
-        rows = self.labs
-        for lab, share in zip(active, shares, strict=True):
-            rows.append(_lab_row(k, date, lab, share))
-        for lab in model.left_this_step():
-            rows.append(_lab_row(k, date, lab, 0.0))
+        gone = model.left_this_step()
+        if self.record_labs:
+            rows = self.labs
+            for lab, share in zip(active, shares, strict=True):
+                rows.append(_lab_row(k, date, lab, share))
+            for lab in gone:
+                rows.append(_lab_row(k, date, lab, 0.0))
+
+    def timeseries_columns(self) -> dict[str, tuple]:
+        """The time series as {column: values}, without building a DataFrame."""
+        if not self.timeseries:
+            return {name: () for name in TIMESERIES_COLUMNS}
+        return dict(zip(TIMESERIES_COLUMNS, zip(*self.timeseries, strict=True), strict=True))
 
 
 def _runnable_tokens_per_s(m: TrainedModel) -> float:

@@ -93,11 +93,12 @@ class RunResult:
         return out
 
 
-def simulate(scenario: Scenario, seed: int | None = None) -> LabRaceModel:
-    """Run ``scenario`` to its end and return the model, with its recorder's rows."""
+def simulate(scenario: Scenario, seed: int | None = None, record_labs: bool = True) -> LabRaceModel:
+    """Run ``scenario`` to its end and return the model, with its recorder's rows
+    (``record_labs=False``: the time series and models only, as a sweep needs)."""
     from sim.model import LabRaceModel
 
-    model = LabRaceModel(scenario, seed=seed)
+    model = LabRaceModel(scenario, seed=seed, record_labs=record_labs)
     advance = model.advance  # not model.step: see LabRaceModel.advance
     for _ in range(model.n_steps):
         advance()

@@ -9,7 +9,7 @@ from conftest import SCENARIOS, load
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.agents import INCOME_ACCOUNTS, SPENDING_ACCOUNTS
+from sim.ledger import INCOME_ACCOUNTS, SPENDING_ACCOUNTS
 from sim.results import run
 from sim.scenario import load_scenario
 

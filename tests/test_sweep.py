@@ -230,17 +230,38 @@ def test_refuses_to_mix_sweeps_in_one_folder(smoke_serial, tmp_path):
     assert again.done_before == 8 and again.succeeded == 8
 
 
+def test_a_sweep_run_measures_what_a_full_run_does():
+    """Sweeps skip lab rows and DataFrames; the time series and final metrics are the same."""
+    from sim.results import run, simulate
+    from sim.scenario import apply_overrides, resolve_file, validate
+    from sim.sweep.metrics import final_metrics
+
+    scenario = validate(
+        apply_overrides(resolve_file(BASELINE), {"mechanisms.imitation.enabled": True})
+    )
+    full = run(scenario, seed=3)
+    lean = simulate(scenario, seed=3, record_labs=False)
+    assert lean.recorder.labs == [] and len(full.labs) > 0
+    columns = lean.recorder.timeseries_columns()
+    pd.testing.assert_frame_equal(pd.DataFrame(columns), full.timeseries)
+    from_columns = final_metrics(columns, 2020.0)
+    from_frame = final_metrics(full.timeseries, 2020.0)
+    assert from_columns.keys() == from_frame.keys()
+    for name, value in from_frame.items():
+        assert from_columns[name] == value or (value != value and from_columns[name] != value)
+
+
 def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    import sim.sweep.runner as runner
+    import sim.results
 
-    real_run = runner.run
+    real_simulate = sim.results.simulate
 
-    def flaky(scenario, seed=None):
+    def flaky(scenario, seed=None, record_labs=True):
         if scenario.mechanisms.warm_start.kappa == 0.5:
             raise FloatingPointError("boom in a corner of parameter space")
-        return real_run(scenario, seed=seed)
+        return real_simulate(scenario, seed=seed, record_labs=record_labs)
 
-    monkeypatch.setattr(runner, "run", flaky)
+    monkeypatch.setattr(sim.results, "simulate", flaky)
     result = run_sweep(load_sweep(SMOKE), tmp_path / "out", jobs=1, progress=False)
     assert (result.succeeded, result.failed) == (4, 4)
     runs, ts = read_sorted(tmp_path / "out")

@@ -71,11 +71,12 @@ def _nanmax(col: np.ndarray) -> float:
 
 
 def final_metrics(ts, start_year: float) -> dict[str, Any]:
-    """Final measures from a run's time series (``RunResult.timeseries``); ``start_year`` is
+    """Final measures from a run's time series: a DataFrame (``RunResult.timeseries``) or a
+    mapping of column name to values (``Recorder.timeseries_columns()``); ``start_year`` is
     the scenario's start in years (e.g. 2020.0)."""
-    if len(ts) == 0:
+    if len(ts["step"]) == 0:
         return dict.fromkeys(METRIC_TYPES)
-    col = {name: ts[name].to_numpy() for name in _NEEDED}
+    col = {name: np.asarray(ts[name]) for name in _NEEDED}
     structure = col["structure"]
     # A market with one seller is a monopoly by definition; the first monopoly worth reporting
     # is one that arose after at least two labs had products on sale.

@@ -29,12 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-# Imported here, not lazily: worker processes fork from a server that preloads this module,
-# so the model's import cost is paid once per sweep, not once per worker.
-import sim.model  # noqa: F401
 from sim import __version__
 from sim.params import parse_year_month
-from sim.results import run
 from sim.scenario import ScenarioError, apply_overrides, dump_yaml, validate
 from sim.sweep.design import Design, RunTask, make_design, n_runs, tasks
 from sim.sweep.metrics import empty_metrics, final_metrics
@@ -67,18 +63,21 @@ class Evaluator:
         self.every = every
 
     def __call__(self, task: RunTask) -> Outcome:
+        from sim.results import simulate  # imports Mesa: in workers only (WORKER_PRELOAD)
+
         started = time.perf_counter()
         try:
             scenario = validate(apply_overrides(self.base_raw, task.overrides), "scenario")
-            result = run(scenario, seed=task.seed)
-            ts = result.timeseries
+            # No lab rows and no DataFrame: a sweep keeps only time-series columns.
+            model = simulate(scenario, seed=task.seed, record_labs=False)
+            ts = model.recorder.timeseries_columns()
             metrics = final_metrics(ts, parse_year_month(scenario.start))
-            n = len(ts)
+            n = len(ts["step"])
             keep = [k for k in range(n) if k % self.every == self.every - 1 or k == n - 1]
             recorded: dict[str, list[Any]] = {"run_id": [task.run_id] * len(keep)}
             for name in ("step", "date", *self.record_columns):
-                values = ts[name].to_numpy()
-                recorded[name] = [_plain(values[k]) for k in keep]
+                values = ts[name]
+                recorded[name] = [values[k] for k in keep]
             return Outcome(
                 task.run_id, "ok", metrics, recorded, None, time.perf_counter() - started
             )
@@ -90,11 +89,6 @@ class Evaluator:
             return Outcome(
                 task.run_id, "failed", empty_metrics(), None, text, time.perf_counter() - started
             )
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalar -> Python, so pyarrow takes the lists as they are."""
-    return value.item() if hasattr(value, "item") else value
 
 
 def evaluate_batch(evaluator: Evaluator, batch: list[RunTask]) -> list[Outcome]:
@@ -161,6 +155,23 @@ def _windowed(
         in_flight -= 1
 
 
+# What a worker needs, imported once by the fork server; every worker forks from it ready.
+# Importing Mesa alone takes 1-2 s, so the parent process never imports the model itself.
+WORKER_PRELOAD = ["sim.model", "sim.results", "sim.sweep.runner"]
+
+
+def start_fork_server() -> None:
+    """Start the local workers' fork server now, so that its imports overlap with the
+    parent's own setup (design, result files) instead of delaying the first runs."""
+    import multiprocessing as mp
+
+    if "forkserver" in mp.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        mp.get_context("forkserver").set_forkserver_preload(WORKER_PRELOAD)
+        forkserver.ensure_running()
+
+
 class ProcessBackend:
     """A local process pool. Workers fork from a server that has already imported the model
     (``forkserver`` with preload) where the platform allows, else they are spawned."""
@@ -174,8 +185,8 @@ class ProcessBackend:
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
         if "forkserver" in mp.get_all_start_methods():
+            start_fork_server()  # no-op if already running
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["sim.sweep.runner"])
         else:
             ctx = mp.get_context("spawn")
         self._pool = ProcessPoolExecutor(
@@ -355,6 +366,8 @@ def run_sweep(
     out = Path(out)
     spec = sweep.spec
     jobs = jobs or os.cpu_count() or 1
+    if backend == "local" and jobs > 1:
+        start_fork_server()
     design = make_design(spec)
     total = n_runs(design, spec)
     resolved = sweep.resolved()
