@@ -8,6 +8,7 @@ rises. Inertia (switching costs) moves shares only part of the way each month.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -32,6 +33,7 @@ def potential_spending_usd_per_year(
     return w if w <= max_spending_usd_per_year else max_spending_usd_per_year
 
 
+@functools.lru_cache(maxsize=4096)  # products change a few times a year; markets clear monthly
 def capability_log_odds(capability: float) -> float:
     """ln(c / (1 - c)): customers value the tasks a model does relative to those it leaves
     undone, so gains near saturation still count (clipped away from 0 and 1)."""
