@@ -299,7 +299,7 @@ class Lab(mesa.Agent):
                 math.exp(self.ln_a),
                 ap.difficulty_exponent,
             )
-            noise = m.research_noise_per_step * m.rng.standard_normal()
+            noise = m.research_noise_per_step * m.standard_normal()
             self.ln_a += g * dt + noise
         ut = m.mech.utilization
         if ut.enabled and self.utilization < ut.ceiling:
