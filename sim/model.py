@@ -22,6 +22,24 @@ from sim.economics import progress, scaling, training
 from sim.params import LabParams, Scenario, format_year_month, parse_year_month
 from sim.recorder import Recorder
 
+# What _precompute_schedules sets: exogenous, a function of the scenario alone.
+_SCHEDULE_ATTRIBUTES = (
+    "years",
+    "dates",
+    "flop_per_usd_training_path",
+    "flop_per_usd_serving_path",
+    "accelerator_flop_per_usd_path",
+    "cluster_flop_per_s_path",
+    "world_compute_flop_per_s_path",
+    "world_deliverable_run_flop_path",
+    "talent_pool_path",
+    "base_salary_path",
+    "_caps",
+    "_funding_shocks",
+)
+# id(scenario) -> (scenario, its schedules); the scenario is kept so that its id stays its own.
+_schedule_cache: dict[int, tuple[Scenario, dict]] = {}
+
 
 class LabRaceModel(mesa.Model):
     """Frontier labs racing for customers while hardware gets cheaper."""
@@ -55,17 +73,7 @@ class LabRaceModel(mesa.Model):
             self.world.progress_regime
         ]
 
-        self._precompute_schedules()
-        self.years = [round(self.year_at(k), 6) for k in range(self.n_steps + 1)]
-        # Steps are whole months: count them (format_year_month(year) for 240 steps costs
-        # a tenth of a millisecond per run).
-        first_month = round(self.t0 * 12)
-        self.dates = [
-            f"{m // 12:04d}-{m % 12 + 1:02d}"
-            for m in range(
-                first_month, first_month + self.step_months * self.n_steps + 1, self.step_months
-            )
-        ]
+        self._load_schedules()
         self.network = nx.Graph()
         self._adjacency: np.ndarray | None = None
         self.k = 0  # current step, 0-based (mesa's own counter is left alone)
@@ -135,8 +143,34 @@ class LabRaceModel(mesa.Model):
         duration = getattr(event, "duration_months", None)
         return first, first + self.steps_for(duration) if duration else 10**9
 
+    def _load_schedules(self) -> None:
+        """Exogenous paths depend on the scenario alone: models of one Scenario object (the
+        seeds of a scenario, the replications of a sweep point) share them, read-only."""
+        hit = _schedule_cache.get(id(self.spec))
+        if hit is not None and hit[0] is self.spec:
+            self.__dict__.update(hit[1])
+            return
+        self._precompute_schedules()
+        if len(_schedule_cache) >= 8:
+            del _schedule_cache[next(iter(_schedule_cache))]
+        _schedule_cache[id(self.spec)] = (
+            self.spec,
+            {name: getattr(self, name) for name in _SCHEDULE_ATTRIBUTES},
+        )
+
     def _precompute_schedules(self) -> None:
-        """Price-performance, cluster and world-stock paths are exogenous: compute them once."""
+        """Price-performance, cluster and world-stock paths are exogenous: compute them once.
+        Tuples, not numpy arrays: indexing them per step is several times cheaper."""
+        self.years = tuple(round(self.year_at(k), 6) for k in range(self.n_steps + 1))
+        # Steps are whole months: count them (format_year_month(year) for 240 steps costs
+        # a tenth of a millisecond per run).
+        first_month = round(self.t0 * 12)
+        self.dates = tuple(
+            f"{m // 12:04d}-{m % 12 + 1:02d}"
+            for m in range(
+                first_month, first_month + self.step_months * self.n_steps + 1, self.step_months
+            )
+        )
         h = self.hw
         segments = {
             "accelerator": [(self.t0, h.doubling_time_years)],
@@ -176,7 +210,6 @@ class LabRaceModel(mesa.Model):
         self.world_compute_flop_per_s_path = hw.world_compute_flop_per_s(
             h.world_compute_flop_per_s_start, h.world_compute_growth_per_year, elapsed
         )
-        # Plain lists: indexing them per step is several times cheaper than numpy scalars.
         for name in (
             "flop_per_usd_training_path",
             "flop_per_usd_serving_path",
@@ -184,26 +217,31 @@ class LabRaceModel(mesa.Model):
             "cluster_flop_per_s_path",
             "world_compute_flop_per_s_path",
         ):
-            setattr(self, name, np.asarray(getattr(self, name), dtype=float).tolist())
-        # Talent pool and salaries before demand pressure (plain floats, as above).
+            setattr(self, name, tuple(np.asarray(getattr(self, name), dtype=float).tolist()))
+        # The largest run the world's compute stock could deliver at each step.
+        self.world_deliverable_run_flop_path = tuple(
+            hw.max_run_flop(flop_per_s, h.max_run_months)
+            for flop_per_s in self.world_compute_flop_per_s_path
+        )
+        # Talent pool and salaries before demand pressure.
         t = self.talent
-        self.talent_pool_path, self.base_salary_path = [], []
-        for k in range(self.n_steps + 1):
-            years = self.year_at(k) - self.t0
-            self.talent_pool_path.append(t.pool_engineers * (1.0 + t.pool_growth_per_year) ** years)
-            self.base_salary_path.append(
-                t.salary_usd_per_year * (1.0 + t.salary_growth_per_year) ** years
-            )
-        self._caps = [
+        elapsed_years = [self.year_at(k) - self.t0 for k in range(self.n_steps + 1)]
+        self.talent_pool_path = tuple(
+            t.pool_engineers * (1.0 + t.pool_growth_per_year) ** y for y in elapsed_years
+        )
+        self.base_salary_path = tuple(
+            t.salary_usd_per_year * (1.0 + t.salary_growth_per_year) ** y for y in elapsed_years
+        )
+        self._caps = tuple(
             (*self.event_window(e), e.max_training_flop)
             for e in self.spec.events
             if e.type == "compute_cap"
-        ]
-        self._funding_shocks = [
+        )
+        self._funding_shocks = tuple(
             (*self.event_window(e), e.labs, e.multiplier)
             for e in self.spec.events
             if e.type == "funding_shock"
-        ]
+        )
 
     def _update_prices(self) -> None:
         k = min(self.k, self.n_steps)

@@ -126,11 +126,6 @@ class Recorder:
         # The frontier model changes a few times a year: its runnable tokens/s is kept.
         self._frontier_model: TrainedModel | None = None
         self._frontier_tokens_per_s = math.nan
-        # Exogenous: the largest run the world's compute stock could deliver at each step.
-        self._deliverable_world = [
-            hw.max_run_flop(flop_per_s, model.hw.max_run_months)
-            for flop_per_s in model.world_compute_flop_per_s_path
-        ]
 
     def model_rows(self) -> list[tuple]:
         """One row of models.csv per trained model, in the order they were trained."""
@@ -249,7 +244,7 @@ class Recorder:
                 tokens_per_s,
                 oh.runnable_copies(tokens_per_s),
                 ratio,
-                oh.hardware_overhang(self._deliverable_world[k], largest),
+                oh.hardware_overhang(model.world_deliverable_run_flop_path[k], largest),
                 oh.hardware_overhang(richest * model.flop_per_usd_training, largest),
                 len(model.models),
             )

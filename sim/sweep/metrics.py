@@ -1,14 +1,12 @@
 """Final measures of one run: the row it gets in ``runs.parquet``.
 
-Reads the run's time series once, as plain arrays, so a sweep pays microseconds per run here.
+Reads the run's time series once, in plain Python, so a sweep pays little per run here.
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
-
-import numpy as np
 
 from sim.economics.concentration import NO_MARKET
 
@@ -60,31 +58,38 @@ _NEEDED = (
 )
 
 
-def _last_float(col: np.ndarray) -> float:
-    value = float(col[-1]) if len(col) else math.nan
-    return value
+def _last_float(col) -> float:
+    return float(col[-1]) if len(col) else math.nan
 
 
-def _nanmax(col: np.ndarray) -> float:
-    finite = col[np.isfinite(col)]
-    return float(finite.max()) if len(finite) else math.nan
+def _finite_max(col) -> float:
+    finite = [float(x) for x in col if math.isfinite(x)]
+    return max(finite) if finite else math.nan
 
 
 def final_metrics(ts, start_year: float) -> dict[str, Any]:
     """Final measures from a run's time series: a DataFrame (``RunResult.timeseries``) or a
     mapping of column name to values (``Recorder.timeseries_columns()``); ``start_year`` is
-    the scenario's start in years (e.g. 2020.0)."""
-    if len(ts["step"]) == 0:
-        return dict.fromkeys(METRIC_TYPES)
-    col = {name: np.asarray(ts[name]) for name in _NEEDED}
+    the scenario's start in years (e.g. 2020.0). Plain Python over 240 values: cheaper than
+    converting the columns to arrays, which a sweep would pay for every run."""
+    if hasattr(ts, "columns"):  # a DataFrame
+        col = {name: ts[name].tolist() for name in _NEEDED}
+    else:
+        col = {name: ts[name] for name in _NEEDED}
     structure = col["structure"]
+    if len(structure) == 0:
+        return dict.fromkeys(METRIC_TYPES)
     # A market with one seller is a monopoly by definition; the first monopoly worth reporting
     # is one that arose after at least two labs had products on sale.
-    contested = np.maximum.accumulate(col["n_selling"] >= 2)
-    is_monopoly = (structure == "monopoly") & contested
-    first = int(np.argmax(is_monopoly)) if is_monopoly.any() else -1
-    with_market = structure != NO_MARKET
-    n_market = int(with_market.sum())
+    first, monopoly_steps, market_steps, contested = -1, 0, 0, False
+    for k, (label, selling) in enumerate(zip(structure, col["n_selling"], strict=True)):
+        contested = contested or selling >= 2
+        if label != NO_MARKET:
+            market_steps += 1
+        if contested and label == "monopoly":
+            monopoly_steps += 1
+            if first < 0:
+                first = k
     return {
         "hhi_final": _last_float(col["hhi"]),
         "cr1_final": _last_float(col["cr1"]),
@@ -99,14 +104,14 @@ def final_metrics(ts, start_year: float) -> dict[str, Any]:
         "largest_run_cost_usd": _last_float(col["frontier_run_cost_usd"]),
         "hardware_overhang_world_final": _last_float(col["hardware_overhang_world"]),
         "hardware_overhang_budget_final": _last_float(col["hardware_overhang_budget"]),
-        "hardware_overhang_world_max": _nanmax(col["hardware_overhang_world"].astype(float)),
+        "hardware_overhang_world_max": _finite_max(col["hardware_overhang_world"]),
         "runnable_copies_final": _last_float(col["runnable_copies"]),
         "training_to_serving_ratio_final": _last_float(col["training_to_serving_ratio"]),
         "lead_months_final": _last_float(col["lead_months"]),
         "years_to_first_monopoly": (
             float(col["year"][first]) - start_year if first >= 0 else math.nan
         ),
-        "monopoly_share_of_time": (float(is_monopoly.sum()) / n_market if n_market else math.nan),
+        "monopoly_share_of_time": monopoly_steps / market_steps if market_steps else math.nan,
         "n_models_final": int(col["n_models"][-1]),
     }
 

@@ -61,13 +61,25 @@ class Evaluator:
         self.base_raw = base_raw
         self.record_columns = tuple(c for c in record_columns if c not in ("step", "date"))
         self.every = every
+        self._last: tuple[Any, Any] = (None, None)  # (overrides, their validated scenario)
+
+    def scenario(self, overrides: dict[str, Any]):
+        """The base scenario with ``overrides``, validated. Replications of a design point
+        come one after another and share one Scenario object (and so the model's cached
+        exogenous schedules)."""
+        last_overrides, last_scenario = self._last
+        if overrides == last_overrides:
+            return last_scenario
+        scenario = validate(apply_overrides(self.base_raw, overrides), "scenario")
+        self._last = (overrides, scenario)
+        return scenario
 
     def __call__(self, task: RunTask) -> Outcome:
         from sim.results import simulate  # imports Mesa: in workers only (WORKER_PRELOAD)
 
         started = time.perf_counter()
         try:
-            scenario = validate(apply_overrides(self.base_raw, task.overrides), "scenario")
+            scenario = self.scenario(task.overrides)
             # No lab rows and no DataFrame: a sweep keeps only time-series columns.
             model = simulate(scenario, seed=task.seed, record_labs=False)
             ts = model.recorder.timeseries_columns()
