@@ -1,11 +1,12 @@
 """Sweep throughput, parallel efficiency, memory, and mesa.batch_run as the reference point.
 
-    /tmp/venv/bin/python benchmarks/bench_sweep.py                 # everything (~10 min)
-    /tmp/venv/bin/python benchmarks/bench_sweep.py --runs 200 --skip-memory --skip-mesa
+    python benchmarks/bench_sweep.py                 # everything (~12 min)
+    python benchmarks/bench_sweep.py --runs 400 --skip-memory --skip-mesa
 
 Throughput is measured on baseline-sized runs (the shipped baseline, 240 monthly steps) over a
-warm-start x imitation grid, results written to disk, wall time including worker start-up and
-the final merge. Parallel efficiency is throughput over ``jobs / single-run time``, the
+warm-start x imitation grid of 2,000 runs (the size of a real study: the shipped Sobol design
+has 1,536), results written to disk, wall time including worker start-up (1-2 s: every
+worker imports Mesa) and the final merge. Parallel efficiency is throughput over ``jobs / single-run time``, the
 single-run time being the mean time of the same runs in the ``--jobs 1`` sweep (the grid's
 runs are not all as long as the baseline's). Memory is the peak resident
 set of the whole process tree (the sweep's parent, the fork server and the workers, summed;
@@ -248,7 +249,7 @@ def _batch_run_code(n_runs: int, jobs: int, end: str | None) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=400, help="runs in the throughput sweeps")
+    parser.add_argument("--runs", type=int, default=2000, help="runs in the throughput sweeps")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--memory-runs", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--memory-end", default="2022-01", help="horizon of the memory sweeps")

@@ -6,6 +6,7 @@ Only argparse at top level: ``labsim --help`` must not pay for pandas, dask or S
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from sim.commands import add_set_argument
@@ -87,7 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from sim.sweep.runner import WorkerLost, run_sweep
+    from sim.sweep.runner import WorkerLost, run_sweep, start_fork_server
     from sim.sweep.spec import load_sweep
 
     sweep = load_sweep(args.spec, args.overrides)
@@ -98,6 +99,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2
+    if backend == "local" and (args.jobs or os.cpu_count() or 1) > 1:
+        # The workers' imports (Mesa: 1-2 s) overlap with the rest of this setup.
+        start_fork_server()
     out = Path(args.out) if args.out else Path("sweeps") / sweep.spec.name
     try:
         result = run_sweep(
