@@ -922,7 +922,7 @@ class LabRaceModel(mesa.Model):
                 matrix = np.ones((n, n)) - np.eye(n)
             else:
                 matrix = nx.to_numpy_array(self.network, nodelist=[lab.unique_id for lab in labs])
-            self._adjacency = matrix if n > 16 else matrix.tolist()
+            self._adjacency = matrix if n > 10 else matrix.tolist()  # see spillover_log_gain
         gain = progress.spillover_log_gain(
             [lab.ln_a for lab in labs],
             [lab.openness for lab in labs],

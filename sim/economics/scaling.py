@@ -94,15 +94,14 @@ def effective_flop_for_capability(
 ) -> float:
     """Inverse of capability_score for a compute-optimal run with no ideas wall (FLOP).
 
-    Used to price a target capability (entry, learning-curve discounts); solved by bisection
-    in log space since loss(C) is monotone.
+    Used to price a target capability (entry, imitation, learning-curve discounts). At the
+    compute-optimal split both loss terms are power laws in C with the same exponent
+    gamma = alpha * beta / (alpha + beta): loss(C) - E = K * (C / 6)^-gamma with
+    K = A * G^-alpha + B * G^beta, G as in compute_optimal_params, so the inverse is closed.
     """
     target_r = loss_for_capability(capability, law, midpoint_reducible, steepness) - law.E
-    lo, hi = 0.0, 80.0  # ln FLOP bounds: 1 to 5e34
-    for _ in range(80):
-        mid = 0.5 * (lo + hi)
-        if loss_at_flop(math.exp(mid), law) - law.E > target_r:
-            lo = mid
-        else:
-            hi = mid
-    return math.exp(0.5 * (lo + hi))
+    a, b = law.alpha, law.beta
+    g = ((a * law.A) / (b * law.B)) ** (1.0 / (a + b))
+    gamma = a * b / (a + b)
+    k = law.A * g**-a + law.B * g**b
+    return 6.0 * (target_r / k) ** (-1.0 / gamma)
