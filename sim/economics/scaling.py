@@ -7,7 +7,6 @@ Loss is in nats per token; compute in FLOP with the usual C = 6 N D.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 
