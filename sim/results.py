@@ -12,8 +12,8 @@ import networkx as nx
 import pandas as pd
 
 from sim import __version__
+from sim.columns import EVENT_COLUMNS, LAB_COLUMNS, MODEL_COLUMNS, TIMESERIES_COLUMNS
 from sim.params import Scenario
-from sim.recorder import EVENT_COLUMNS, LAB_COLUMNS, MODEL_COLUMNS, TIMESERIES_COLUMNS
 from sim.scenario import dump_yaml, scenario_to_dict
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.recorder import TIMESERIES_COLUMNS
+from sim.columns import TIMESERIES_COLUMNS
 from sim.scenario import (
     ScenarioError,
     apply_overrides,
