@@ -55,7 +55,7 @@ class Evaluator:
         return scenario
 
     def __call__(self, task: RunTask) -> Outcome:
-        from sim.results import simulate  # imports Mesa: in workers only (WORKER_PRELOAD)
+        from sim.results import simulate  # its model (Mesa) is preloaded in workers only
 
         started = time.perf_counter()
         try:
