@@ -18,7 +18,9 @@ import yaml
 
 from sim.cli import main
 from sim.scenario import ScenarioError
+from sim.sweep.backends import WorkerLost
 from sim.sweep.design import make_design, run_seed, tasks
+from sim.sweep.evaluate import Evaluator
 from sim.sweep.runner import run_sweep
 from sim.sweep.spec import load_sweep
 
@@ -318,6 +320,42 @@ def test_kill_mid_sweep_then_resume(tmp_path):
     ref_runs, ref_ts = read_sorted(tmp_path / "ref")
     pd.testing.assert_frame_equal(runs, ref_runs)
     pd.testing.assert_frame_equal(ts, ref_ts)
+
+
+def test_parent_process_never_imports_mesa(tmp_path):
+    """Workers import the model (Mesa: 1-2 s) in the fork server; the parent only plans,
+    collects and writes."""
+    code = (
+        "import sys; from sim.sweep import load_sweep, run_sweep; "
+        f"r = run_sweep(load_sweep({str(SMOKE)!r}), {str(tmp_path / 'out')!r}, jobs=2, "
+        "progress=False); print(r.succeeded, 'mesa' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["8", "False"]
+
+
+class _DiesOnRun5(Evaluator):
+    """A worker that is killed mid-sweep (as by the out-of-memory killer)."""
+
+    def __call__(self, task):
+        if task.run_id == 5:
+            os._exit(9)
+        return super().__call__(task)
+
+
+def test_lost_worker_keeps_finished_runs_for_resume(tmp_path):
+    sweep = load_sweep(SMOKE)
+    spec = sweep.spec
+    dying = _DiesOnRun5(sweep.base_raw, spec.record.columns, spec.record.every_steps)
+    out = tmp_path / "out"
+    with pytest.raises(WorkerLost, match="--resume"):
+        run_sweep(sweep, out, jobs=2, progress=False, evaluator=dying)
+    assert json.loads((out / "meta.json").read_text())["status"] == "crashed"
+    result = run_sweep(load_sweep(SMOKE), out, jobs=1, resume=True, progress=False)
+    assert result.succeeded == 8 and result.failed == 0
+    assert read_sorted(out)[0]["run_id"].tolist() == list(range(8))
 
 
 def test_cli_summary(tmp_path, capsys):

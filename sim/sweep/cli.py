@@ -88,7 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from sim.sweep.runner import WorkerLost, run_sweep, start_fork_server
+    from sim.sweep.backends import WorkerLost, start_fork_server
     from sim.sweep.spec import load_sweep
 
     sweep = load_sweep(args.spec, args.overrides)
@@ -102,6 +102,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if backend == "local" and (args.jobs or os.cpu_count() or 1) > 1:
         # The workers' imports (Mesa: 1-2 s) overlap with the rest of this setup.
         start_fork_server()
+    from sim.sweep.runner import run_sweep  # pyarrow: after the fork server, overlapping it
+
     out = Path(args.out) if args.out else Path("sweeps") / sweep.spec.name
     try:
         result = run_sweep(
