@@ -124,6 +124,48 @@ def test_cli_refuses_before_running(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_exponent_floats_and_lab_removal_reach_the_runs_table(tmp_path):
+    # written as the shipped scenarios write numbers: 1.0e9, no sign in the exponent
+    spec = tmp_path / "floats.yaml"
+    spec.write_text(
+        f"base: {BASELINE}\n"
+        "set: {end: 2020-07}\n"
+        "parameters:\n"
+        "  labs.openai.cash_usd: [1.0e9, 2.0e9, 1.0e10]\n"
+        "  labs.deepmind.remove: [false, true]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out), "--jobs", "1", "--quiet"]) == 0
+    runs = pd.read_parquet(out / "runs.parquet").sort_values("run_id")
+    assert runs["labs.openai.cash_usd"].dtype == np.float64
+    assert sorted(runs["labs.openai.cash_usd"].unique()) == [1e9, 2e9, 1e10]
+    removed = runs["labs.deepmind.remove"].astype(bool)
+    assert (runs.loc[removed, "n_active_final"] == 2).all()
+    assert (runs.loc[~removed, "n_active_final"] == 3).all()
+
+
+def test_cli_set_problems_name_the_set_and_file_ones_the_set_block(tmp_path, capsys):
+    spec = write_spec(tmp_path, set={"end": "2022-01", "labs.openai.enginers": 3})
+    out = tmp_path / "out"
+    argv = ["sweep", str(spec), "--out", str(out), "--set", "labs.deepmind.enginers=4"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert f"error: {spec}: set: labs.openai.enginers: unknown key; did you mean engineers?" in err
+    assert "error: --set labs.deepmind.enginers=4: unknown key; did you mean engineers?" in err
+
+
+def test_removing_a_lab_an_event_names_is_caught_before_running(tmp_path):
+    spec = write_spec(
+        tmp_path,
+        base=str(ROOT / "scenarios" / "history.yaml"),
+        parameters={"labs.deepmind.remove": [False, True]},
+    )
+    text = "\n".join(problems_of(spec))
+    assert "parameters.labs.deepmind.remove = True" in text
+    assert "lab 'deepmind' is removed, but event merger on 2023-04 names it" in text
+
+
 # --------------------------------------------------------------------- design, seeds
 
 

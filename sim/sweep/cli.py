@@ -191,8 +191,17 @@ def structure_table(runs, name: str, max_rows: int = 8) -> list[str]:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from sim.sweep.sensitivity import analyze_sweep, format_indices
 
+    if not Path(args.sweep_dir).exists():
+        print(
+            f"error: {args.sweep_dir}: no such sweep directory: the sweep has not been run; make it with:",
+            file=sys.stderr,
+        )
+        print(f"  {make_sweep_command(Path(args.sweep_dir))}", file=sys.stderr)
+        return 2
     report = analyze_sweep(
         args.sweep_dir,
         args.output,
@@ -203,3 +212,36 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     )
     print(format_indices(report))
     return 0
+
+
+def make_sweep_command(sweep_dir) -> str:
+    """The ``labsim sweep`` command that writes ``sweep_dir``: the sweep file whose name (or
+    ``name:``) is the folder's name, looked up beside the current folder's
+    ``scenarios/sweeps/`` and then among the shipped ones."""
+    from pathlib import Path
+
+    from sim.commands import SCENARIO_DIR
+    from sim.scenario import ScenarioError, read_yaml
+
+    name = Path(sweep_dir).name
+    folders = [Path("scenarios") / "sweeps", SCENARIO_DIR / "sweeps"]
+    for folder in dict.fromkeys(folders):
+        exact = folder / f"{name}.yaml"
+        candidates = [exact] if exact.exists() else sorted(folder.glob("*.yaml"))
+        for path in candidates:
+            try:
+                named = path == exact or read_yaml(path).get("name") == name
+            except ScenarioError:
+                continue
+            if named:
+                return f"labsim sweep {_relative_if_below_cwd(path)} --out {sweep_dir}"
+    return f"labsim sweep SPEC.yaml --out {sweep_dir}  (SPEC.yaml: a sobol or morris sweep file)"
+
+
+def _relative_if_below_cwd(path):
+    from pathlib import Path
+
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
