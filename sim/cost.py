@@ -336,7 +336,7 @@ def format_report(report: CostReport) -> str:
     else:
         lines.append("overhang        n/a: give a duration, or hardware and a count")
     notes = list(report.notes)
-    if spec.utilization_is_default:
+    if spec.utilization_is_default and (a is not None or math.isfinite(report.model_curve_usd)):
         notes.append(
             f"utilization {spec.utilization:.2f} is labsim's default lab utilization "
             "(sim/params.py; GPT-3 era 0.2-0.35): set --utilization"
@@ -372,8 +372,11 @@ def _rental_lines(report: CostReport, unit: str) -> list[str]:
     lines = [
         f"cloud rental    {format_usd(r.usd)} at {format_price(r.usd_per_device_hour)} "
         f"per {unit}-hour, "
-        f"the median on-demand list price of {len(r.providers)} provider"
-        + ("s" if len(r.providers) > 1 else "")
+        + (
+            f"the median on-demand list price of {len(r.providers)} providers"
+            if len(r.providers) > 1
+            else f"{r.providers[0].provider}'s on-demand list price"
+        )
         + (
             f" (range {format_usd(r.low_usd)}-{format_usd(r.high_usd)})"
             if r.high_usd > r.low_usd

@@ -310,3 +310,37 @@ def test_bad_input_from_the_shell_has_no_traceback():
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stdout == ""
+
+
+# ---------------------------------------------------------------- the documentation
+
+DOC = ROOT / "docs" / "cost.md"
+
+
+def _doc_examples() -> list[tuple[str, str]]:
+    """(command, printed output) of every ``$ labsim cost ...`` block in docs/cost.md."""
+    blocks = re.findall(r"```\n\$ labsim (cost [^\n]*)\n(.*?)```", DOC.read_text(), re.S)
+    return [(command, output.rstrip("\n")) for command, output in blocks]
+
+
+def test_doc_examples_are_what_the_command_prints(capsys):
+    import shlex
+
+    examples = _doc_examples()
+    assert len(examples) >= 4
+    for command, output in examples:
+        assert main(shlex.split(command)) == 0, command
+        assert capsys.readouterr().out.rstrip("\n") == output, f"docs/cost.md is stale: {command}"
+
+
+def test_doc_catalogue_table_lists_every_accelerator_with_its_peak():
+    rows = {
+        cells[0]: cells
+        for line in DOC.read_text().splitlines()
+        if line.startswith("| ")
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    for a in acc.CATALOGUE:
+        assert a.name in rows, f"docs/cost.md: no row for {a.name}"
+        assert float(rows[a.name][1]) == a.peak_flop_per_s / 1e12
+        assert rows[a.name][3].startswith(str(a.chips_per_board))
