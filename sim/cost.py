@@ -139,9 +139,7 @@ def estimate(spec: RunSpec) -> CostReport:
                 flop, count * device_peak, spec.utilization
             )
         elif a is not None and seconds is not None:
-            count = runcost.run_seconds_for_training_flop(
-                flop, seconds * device_peak, spec.utilization
-            )
+            count = runcost.devices_for_training_flop(flop, device_peak, seconds, spec.utilization)
     device_hours = chip_hours = None
     rental = amortized = None
     if a is not None:

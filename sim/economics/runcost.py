@@ -40,6 +40,14 @@ def run_seconds_for_training_flop(
     return training_flop / (cluster_peak_flop_per_s * utilization)
 
 
+def devices_for_training_flop(
+    training_flop: float, device_peak_flop_per_s: float, run_seconds: float, utilization: float
+) -> float:
+    """Devices (of this peak FLOP/s each) needed to execute ``training_flop`` in
+    ``run_seconds`` at the given utilization."""
+    return training_flop / (device_peak_flop_per_s * run_seconds * utilization)
+
+
 def device_hours(devices: float, run_seconds: float) -> float:
     """Device-hours (chip- or board-hours) of ``devices`` used for ``run_seconds``."""
     return devices * run_seconds / SECONDS_PER_HOUR
