@@ -16,6 +16,8 @@ import sys
 # Order is the order in `labsim --help`.
 COMMAND_MODULES = (
     "sim.commands",
+    "sim.compare_cli",
+    "sim.cost_cli",
     "sim.sweep.cli",
     "analysis.cli",
 )
