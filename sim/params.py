@@ -53,7 +53,7 @@ class WorldParams(Frozen):
     ideas_wall_loss: Positive = Field(
         0.1,
         description="Extra irreducible loss (nats/token) in the ideas regime before any research; "
-        "a compute-only lab stalls at capability(E + this).",
+        "a compute-only lab's time horizon stalls at the horizon of loss E + this.",
     )
     ideas_reference_engineer_years: Positive = Field(
         5000.0, description="Research stock (engineer-years) that halves the ideas wall."
@@ -61,16 +61,23 @@ class WorldParams(Frozen):
     ideas_exponent: Positive = Field(
         1.0, description="Wall = ideas_wall_loss * (1 + R/R_ref)^-exponent."
     )
-    capability_midpoint_effective_flop: Positive = Field(
-        1e30,
-        description="Effective training compute (2020-algorithm FLOP, compute-optimal) at which a "
-        "model can do half of economically valuable tasks. A modelling assumption, anchored so "
-        "that GPT-3 (3.14e23 FLOP) scores about 1%.",
+    capability_anchor_effective_flop: Annotated[float, Field(ge=1e15, le=1e40)] = Field(
+        4.6e26,
+        description="Effective training compute (FLOP of 2020 algorithms, compute-optimal) of the "
+        "anchor model: GPT-4 (2.1e25 FLOP, Mar 2023, Epoch) after ~3 years of algorithmic "
+        "progress at 2.8x/yr (Ho et al. 2024). Fitted with the two fields below.",
     )
-    capability_steepness: Positive = Field(
-        1.7,
-        description="Exponent k in capability = 1 / (1 + (r / r_mid)^k), r the reducible loss. "
-        "1.7 puts GPT-3 near 1% of tasks given the midpoint above.",
+    capability_anchor_minutes: Annotated[float, Field(gt=0, le=1e6)] = Field(
+        5.5,
+        description="Capability index of the anchor model: METR's 50% task-completion time "
+        "horizon, in minutes of human-expert work (GPT-4: ~5-6 minutes; Kwa et al. 2025).",
+    )
+    capability_flop_elasticity: Annotated[float, Field(ge=0.05, le=2)] = Field(
+        0.345,
+        description="e in horizon = anchor_minutes * (C_eff / anchor_flop)^e for compute-optimal "
+        "models: fitted to GPT-2 (1.5e21 FLOP in 2019, ~5.4e20 of 2020 algorithms) at a few "
+        "seconds and GPT-4 at ~5.5 minutes. Each 10x of effective compute multiplies the "
+        "horizon by 10^e (~2.2).",
     )
     run_outcome_noise_sigma: NonNegative = Field(
         0.25,
@@ -194,52 +201,103 @@ class HardwareParams(Frozen):
 
 
 class MarketParams(Frozen):
-    """Demand, logit shares with inertia, and pricing (MODEL.md, "Market")."""
+    """Demand from the economy, customer segments, logit choice with inertia, and pricing
+    (MODEL.md, "Products and market")."""
 
-    spending_start_usd_per_year: Positive = Field(
-        1.5e8,
-        description="Potential spending on AI model services at the start, at reference capability.",
+    gdp_usd_per_year_start: Annotated[float, Field(ge=1e12, le=1e16)] = Field(
+        8.5e13,
+        description="World GDP at the start, nominal USD per year (IMF WEO: ~$85T in 2020, "
+        "~$105T in 2023).",
     )
-    spending_growth_per_year: float = Field(
+    gdp_growth_per_year: Annotated[float, Field(ge=-0.2, le=1.0)] = Field(
+        0.055, description="Nominal growth of world GDP per year (IMF WEO: 5-6% nominal)."
+    )
+    task_length_median_minutes: Annotated[float, Field(gt=0, le=1e7)] = Field(
+        2400.0,
+        description="Median length (human-expert minutes) of the economy's tasks, weighted by "
+        "value: a modelling assumption (about a working week); task lengths are log-normal.",
+    )
+    task_length_sigma_ln: Annotated[float, Field(gt=0, le=10)] = Field(
+        2.5, description="Log-sd of task lengths (assumption: tasks span seconds to years)."
+    )
+    enterprise_task_minutes: tuple[Annotated[float, Field(gt=0, le=1e7)], ...] = Field(
+        (0.5, 4.0, 32.0, 256.0, 2048.0, 16384.0),
+        min_length=1,
+        max_length=24,
+        description="Enterprise (API) segments, one per band of task lengths: the time horizon "
+        "each band's tasks need. Each band's potential spending is its share of task value "
+        "(between the geometric midpoints) times enterprise_gdp_share times GDP.",
+    )
+    enterprise_gdp_share: Annotated[float, Field(ge=0, le=0.5)] = Field(
         0.05,
-        ge=-0.5,
-        le=2,
-        description="Growth of potential spending at fixed capability (adoption, GDP).",
+        description="Spending on AI services, as a share of GDP, if models on offer could do "
+        "every task and customers had fully adopted them (assumption; the realised market is "
+        "far smaller while capability and adoption lag).",
     )
-    capability_exponent: NonNegative = Field(
-        1.45,
-        description="Elasticity of potential spending to the best capability on offer; calibrated "
-        "so that the market reaches a few $B by 2023 and tens of $B by 2025.",
+    consumer_gdp_share: Annotated[float, Field(ge=0, le=0.1)] = Field(
+        1e-3,
+        description="Consumer subscriptions at full adoption, share of GDP (~$100B in 2023: "
+        "hundreds of millions of subscribers at ~$20/month; assumption).",
     )
-    reference_capability: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.01, description="Capability at which spending equals spending_start (about GPT-3)."
+    consumer_task_minutes: Annotated[float, Field(gt=0, le=1e7)] = Field(
+        0.5,
+        description="Time horizon a useful chat assistant needs (ChatGPT launched on GPT-3.5, "
+        "~0.5-1 minute on METR's scale).",
     )
-    max_spending_usd_per_year: Positive = Field(
-        5e13, description="Cap on potential spending: about half of world GDP (~$100T, World Bank)."
+    adoption_years: Annotated[float, Field(gt=0, le=50)] = Field(
+        3.0,
+        description="Time constant (years) with which a segment's buying share follows what its "
+        "customers would choose: enterprises and consumers adopt over years, not months.",
     )
-    capability_preference: NonNegative = Field(
-        6.0,
-        description="Logit weight on the log-odds of capability. Customers flock to the best "
-        "model: at 6, a model doing 10% of tasks has ~50x the odds of one doing 5%.",
+    capability_preference: Annotated[float, Field(ge=0, le=20)] = Field(
+        3.0,
+        description="Enterprise logit weight on ln(time horizon / what the task needs): at 3, a "
+        "product with twice the horizon has 8x the odds. Customers compare by ratios, so a 10x "
+        "lead counts the same at every level.",
     )
-    price_sensitivity: Positive = Field(
+    price_sensitivity: Annotated[float, Field(gt=0, le=20)] = Field(
         2.0,
-        description="Logit weight on ln(price). With logit demand a firm's price elasticity is "
-        "beta*(1-share), so the Lerner index is 1/(beta*(1-share)): 0.5-0.7 for a lab with "
-        "0-30% of the market, near the gross margins AI labs report.",
+        description="Enterprise logit weight on ln(price). With logit demand a firm's price "
+        "elasticity is beta*(1-share), so its Lerner index is 1/(beta*(1-share)).",
     )
-    network_effect: NonNegative = Field(
+    reference_price_per_mtok_usd: Annotated[float, Field(gt=0, le=1e6)] = Field(
+        100.0,
+        description="Enterprise: the price (USD per million tokens) at which a product that just "
+        "meets a band's need is as attractive as not buying (assumption).",
+    )
+    consumer_capability_preference: Annotated[float, Field(ge=0, le=20)] = Field(
+        2.0, description="Consumers' logit weight on ln(time horizon / need)."
+    )
+    consumer_price_sensitivity: Annotated[float, Field(gt=0, le=20)] = Field(
+        1.2,
+        description="Consumers' logit weight on ln(price): subscriptions hide the per-token price, "
+        "so consumers are less price-sensitive than API buyers.",
+    )
+    consumer_reference_price_per_mtok_usd: Annotated[float, Field(gt=0, le=1e6)] = Field(
+        50.0, description="Consumers' indifference price per million tokens (assumption)."
+    )
+    network_effect: Annotated[float, Field(ge=0, le=100)] = Field(
         1.0,
-        description="Logit utility per unit of a product's current market share (network "
+        description="Logit utility per unit of a product's current share of its segment (network "
         "effects, Katz & Shapiro 1985); large values make the market tip.",
     )
     max_lerner: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.9, description="Cap on (price - cost)/price: the monopoly markup (10x cost)."
     )
-    inertia: Fraction = Field(
+    inertia: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.9,
-        description="Share of last month's market share that stays put (switching costs, network "
-        "effects); the rest moves to the logit shares.",
+        description="Share of last month's split among products that stays put (switching "
+        "costs); the rest moves to the logit shares.",
+    )
+    open_weights_host_margin: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.3,
+        description="Hosts of open-weights models charge serving cost times (1 + this); the "
+        "publisher earns nothing (assumption: inference providers' gross margins).",
+    )
+    releases_on_sale: Annotated[int, Field(ge=1, le=10)] = Field(
+        2,
+        description="A lab keeps its newest releases on sale (each a frontier model and its "
+        "distilled tiers); an older one is retired when a newer one launches.",
     )
 
 
@@ -271,10 +329,12 @@ class FundingParams(Frozen):
     valuation_revenue_multiple: NonNegative = Field(
         25.0, description="Valuation per dollar of annual revenue (AI lab rounds 2023-25: 20-40x)."
     )
-    valuation_per_capability_usd: NonNegative = Field(
-        1e11,
-        description="Valuation per unit of capability: a lab whose model does 10% of tasks is "
-        "worth $10B before revenue (OpenAI's 2021 valuation was ~$14B).",
+    valuation_market_multiple: Annotated[float, Field(ge=0, le=100)] = Field(
+        1.0,
+        description="Valuation per dollar of the market a lab's capability puts within its "
+        "reach: potential spending (what customers would spend on the products now on offer) "
+        "times the lab's capability relative to the frontier. Investors price prospects, "
+        "not only revenue (OpenAI was valued at ~$14B in 2021 on ~$30M of revenue).",
     )
     valuation_lead_bonus: NonNegative = Field(
         1.0,
@@ -283,10 +343,10 @@ class FundingParams(Frozen):
     round_dilution: Annotated[float, Field(gt=0, lt=1)] = Field(
         0.2, description="Share of the company sold in one round."
     )
-    max_round_usd: Positive = Field(
-        5e10,
-        description="Largest single round investors will fund: a little above the largest "
-        "private round to date (OpenAI's $40B, March 2025).",
+    max_cash_runway_months: Annotated[float, Field(ge=1, le=240)] = Field(
+        36.0,
+        description="A round never lifts cash above this many months of the lab's gross "
+        "spending plus the largest run it could buy: money a lab cannot use is not raised.",
     )
     runway_trigger_months: Positive = Field(
         24.0,
@@ -323,6 +383,8 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         params_multiplier=1.0,
         imitates=False,
         revenue_budget_multiple=0.0,
+        release="on_completion",
+        release_threat_revenue_ratio=0.5,
     ),
     "brain_modules": dict(
         funding="parent",
@@ -336,6 +398,8 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         params_multiplier=1.0,
         imitates=False,
         revenue_budget_multiple=0.0,
+        release="when_threatened",
+        release_threat_revenue_ratio=1.0,
     ),
     "pragmatist": dict(
         funding="parent",
@@ -349,6 +413,8 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         params_multiplier=1.0,
         imitates=False,
         revenue_budget_multiple=0.5,
+        release="when_threatened",
+        release_threat_revenue_ratio=0.5,
     ),
     "fast_follower": dict(
         funding="investors",
@@ -362,6 +428,8 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         params_multiplier=1.0,
         imitates=True,
         revenue_budget_multiple=0.0,
+        release="on_completion",
+        release_threat_revenue_ratio=0.5,
     ),
     "open_weights": dict(
         funding="investors",
@@ -375,6 +443,8 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         params_multiplier=1.0,
         imitates=True,
         revenue_budget_multiple=0.0,
+        release="on_completion",
+        release_threat_revenue_ratio=0.5,
     ),
 }
 
@@ -505,10 +575,17 @@ class DeploymentDistillation(Switch):
         10.0, description="r: teacher/student params."
     )
     compute_fraction: Fraction = Field(
-        0.03, description="Student's cost as a share of the teacher's training cost."
+        0.03, description="Each student's cost as a share of the teacher's training cost."
     )
-    capability_penalty: Fraction = Field(
-        0.1, description="Share of the teacher's capability lost by the student."
+    capability_penalty: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.5,
+        description="Share of the teacher's time horizon a student r times smaller loses "
+        "(assumption: small distilled tiers do about half the task length of their teacher).",
+    )
+    tiers: Annotated[int, Field(ge=0, le=4)] = Field(
+        2,
+        description="Distilled tiers sold beside the frontier model, each size_ratio times "
+        "smaller than the one above and losing capability_penalty of its horizon.",
     )
 
 
@@ -542,6 +619,11 @@ class Entry(Switch):
     """Potential entrants arrive at a Poisson rate with a funding draw."""
 
     enabled: bool = Field(False, description="Off by default: only the scenario's labs compete.")
+    start: YearMonth | None = Field(
+        None,
+        description="First month random entrants may arrive (None: from the start). A history "
+        "names the labs it knew of and lets later ones arrive endogenously from here.",
+    )
     rate_per_year: NonNegative = Field(1.0, description="Poisson rate of potential entrants.")
     funding_median_usd: Positive = Field(1e9, description="Median funding of an entrant.")
     funding_sigma: NonNegative = Field(1.0, description="Log-normal sigma of entrant funding.")
@@ -561,6 +643,8 @@ class Entry(Switch):
         },
     )
 
+    _check_start = field_validator("start", mode="before")(_coerce_year_month)
+
     @field_validator("archetype_weights")
     @classmethod
     def _known(cls, v: dict[str, float]) -> dict[str, float]:
@@ -577,8 +661,9 @@ class Acquisition(Switch):
 
     antitrust_max_hhi: Annotated[float, Field(ge=0, le=10000)] = Field(
         2500.0,
-        description="Block an acquisition that would lift HHI above this (2023 US Merger "
-        "Guidelines: 1,800 'highly concentrated'); 10,000 allows all.",
+        description="Block an acquisition that would lift HHI, on revenue or on users (open "
+        "weights included), above this (2023 US Merger Guidelines: 1,800 'highly "
+        "concentrated'); 10,000 allows all.",
     )
 
 
@@ -667,6 +752,16 @@ class LabParams(Frozen):
     revenue_budget_multiple: NonNegative = Field(
         description="Extra monthly budget, from cash, per dollar of revenue on top of the margin "
         "(a pragmatist invests in proportion to what its products earn)."
+    )
+    release: Literal["on_completion", "when_threatened"] = Field(
+        description="When a trained model becomes a product: on_completion (ship to earn and "
+        "raise money), or when_threatened (hold models back until a rival's product threatens "
+        "the business, as Google did until ChatGPT)."
+    )
+    release_threat_revenue_ratio: Annotated[float, Field(gt=0, le=100)] = Field(
+        description="when_threatened: release once a rival earns this share of the lab's own "
+        "yearly budget in annualised revenue (a business threat is one large against what the "
+        "lab itself spends)."
     )
     remove: bool = Field(False, description="In a file with base:, drop this lab.")
 

@@ -30,8 +30,25 @@ def settle(model) -> None:
     if model.mech.exit.enabled:
         floor = model.mech.exit.min_viable_engineers
         for lab in list(model.active):
-            if lab.cash_usd < 0 or lab.engineers < floor:
+            if (lab.cash_usd < 0 and not parent_covers_bills(model, lab)) or (
+                lab.engineers < floor
+            ):
                 entry_exit.fail(model, lab)
+
+
+def parent_covers_bills(model, lab) -> bool:
+    """A parent-funded lab cannot fail while its parent's transfer covers its bills: the
+    parent makes good the deficit, booked as parent funding."""
+    if lab.funding != "parent":
+        return False
+    led = lab.ledger
+    bills = (
+        led.compute_spend_usd + led.staff_spend_usd + led.serving_spend_usd + led.other_spend_usd
+    )
+    if led.parent_funding_usd + led.revenue_usd < bills:
+        return False
+    lab.receive("parent_funding_usd", -lab.cash_usd)
+    return True
 
 
 def check_wake_up(model, lab) -> None:

@@ -1,60 +1,132 @@
-"""Market clearing: customers choose among the labs' products (MODEL.md, "Products and
-market").
+"""Market clearing: every customer segment chooses among the products on sale (MODEL.md,
+"Products and market").
 
-Reads each active lab's product (capability, serving cost), its last user share and its
-openness; the market parameters; the date. Changes: each lab's user share, price, revenue and
-serving bill (booked through ``Lab.sell``), and the model's potential spending.
+Reads the products on sale (capability, serving cost, last price markup, last split of each
+segment), the segments, world GDP and the buying share each segment has adopted. Changes:
+each product's price, split and shares; each lab's user share, price, revenue and serving bill
+(booked through ``Lab.sell``); the segments' buying shares; and the market's measures on the
+model (potential and realised spending, consumer surplus, Lerner index, HHI over users,
+open-weights share, share of tasks within reach).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from sim.economics import concentration as conc
 from sim.economics import market as mkt
+from sim.economics.capability import share_of_tasks_within_reach
 
 
 def clear_market(model) -> None:
-    labs = model.active
-    model.potential_spending_usd_per_year = 0.0
-    if not labs:
-        return
     m = model.market
-    sensitivity, max_lerner = m.price_sensitivity, m.max_lerner
-    cap, prev, lerner, price = [], [], [], []
-    best_cap = 0.0
-    for lab in labs:
-        deployed, share = lab.deployed, lab.market_share
-        # Open weights price at serving cost.
-        ler = 0.0 if lab.openness >= 1.0 else mkt.lerner_index(share, sensitivity, max_lerner)
-        prev.append(share)
-        lerner.append(ler)
-        if deployed is None:
-            cap.append(0.0)
-            price.append(math.inf)
-        else:
-            c = deployed.capability
-            cap.append(c)
-            if c > best_cap:
-                best_cap = c
-            price.append(mkt.price_from_cost(model.serving_cost(deployed.params), ler))
-    target = mkt.logit_shares(
-        cap, price, m.capability_preference, m.price_sensitivity, prev, m.network_effect
-    )
-    shares = mkt.inertial_shares(prev, target, m.inertia) if sum(prev) > 0 else target
-    w = mkt.potential_spending_usd_per_year(
-        m.spending_start_usd_per_year,
-        m.spending_growth_per_year,
-        model.year_at(model.k) - model.t0,
-        best_cap,
-        m.reference_capability,
-        m.capability_exponent,
-        m.max_spending_usd_per_year,
-    )
-    model.potential_spending_usd_per_year = w
-    spend = w * model.dt_years
+    seg = model.segments
     months = model.step_months
-    for lab, share, ler, p, c in zip(labs, shares, lerner, price, cap, strict=True):
-        # Customers of open weights pay whoever hosts them, at serving cost: the outside
-        # option of MODEL.md. The lab that released the weights earns nothing from them.
-        revenue = 0.0 if lab.openness >= 1.0 else share * spend
-        lab.sell(share, p if c > 0 else math.nan, revenue, revenue * (1.0 - ler), months)
+    gdp = model.gdp_usd_per_year
+    potential = gdp * seg.gdp_share  # per segment, at full adoption
+    products = model.products
+    labs = model.active
+    best = max((p.capability for p in products), default=0.0)
+    model.tasks_within_reach_share = share_of_tasks_within_reach(
+        best, m.task_length_median_minutes, m.task_length_sigma_ln
+    )
+    if not products:
+        model.potential_spending_usd_per_year = 0.0
+        model.spending_usd_per_year = float((potential * model.segment_buying).sum())
+        model.consumer_surplus_usd_per_year = 0.0
+        model.lerner_revenue_weighted = math.nan
+        model.hhi_users = math.nan
+        model.open_weights_user_share = math.nan
+        for lab in labs:
+            lab.enterprise_revenue_usd = 0.0
+            lab.sell(0.0, math.nan, 0.0, 0.0, months)
+        return
+    n_seg = len(seg.names)
+    cost = np.array([model.serving_cost(p.params) for p in products])
+    host = 1.0 + m.open_weights_host_margin
+    price = np.array(
+        [
+            c * host if p.open_weights else mkt.price_from_cost(c, p.lerner)
+            for p, c in zip(products, cost, strict=True)
+        ]
+    )
+    previous = np.array(
+        [p.segment_split if p.segment_split is not None else np.zeros(n_seg) for p in products]
+    )
+    installed = previous * model.segment_buying
+    choice = mkt.choose(
+        np.log([p.capability for p in products]), np.log(price), installed, seg, m.network_effect
+    )
+    split = mkt.inertial_split(previous, choice.split, m.inertia)
+    model.segment_buying = mkt.adopted_share(
+        model.segment_buying, choice.buying, model.dt_years, m.adoption_years
+    )
+    spending = potential * model.segment_buying  # USD per year, per segment
+    product_spend = split * spending  # products x segments, USD per year
+    product_total = product_spend.sum(axis=1)
+    total_spend = float(spending.sum())
+    model.potential_spending_usd_per_year = float((potential * choice.buying).sum())
+    model.spending_usd_per_year = total_spend
+    # Surplus of the customers who buy so far, on the segments' inclusive values.
+    adopted = np.divide(
+        model.segment_buying, choice.buying, out=np.zeros(n_seg), where=choice.buying > 0
+    )
+    model.consumer_surplus_usd_per_year = mkt.consumer_surplus_usd_per_year(
+        potential * choice.buying * np.minimum(adopted, 1.0), choice.logsum, seg.price_sensitivity
+    )
+
+    # Labs: revenue of closed products; open weights earn their hosts, not their publisher.
+    owner = {id(p): lab for lab in labs for p in lab.products}
+    lab_index = {id(lab): i for i, lab in enumerate(labs)}
+    n_labs = len(labs)
+    users = np.zeros(n_labs)
+    revenue = np.zeros(n_labs)
+    enterprise = np.zeros(n_labs)
+    serving = np.zeros(n_labs)
+    lab_segment = np.zeros((n_labs, n_seg))  # each lab's share of each segment's buyers
+    rows = [lab_index[id(owner[id(p)])] for p in products]
+    for j, p in enumerate(products):
+        i = rows[j]
+        lab_segment[i] += split[j]
+        users[i] += product_total[j]
+        if not p.open_weights:
+            revenue[i] += product_total[j]
+            enterprise[i] += product_total[j] - product_spend[j, 0]
+            serving[i] += product_total[j] * cost[j] / price[j]
+    total_revenue = float(revenue.sum())
+    dt = model.dt_years
+    for j, p in enumerate(products):
+        p.segment_split = split[j]
+        p.price_per_mtok_usd = float(price[j])
+        p.user_share = float(product_total[j] / total_spend) if total_spend > 0 else 0.0
+        p.revenue_share = (
+            float(product_total[j] / total_revenue)
+            if total_revenue > 0 and not p.open_weights
+            else 0.0
+        )
+        # Next step's markup, from the elasticity its lab faces in the segments it sells in.
+        weight = product_spend[j] / product_total[j] if product_total[j] > 0 else None
+        faced = seg.price_sensitivity * (1.0 - lab_segment[rows[j]] * model.segment_buying)
+        elasticity = float((faced * weight).sum()) if weight is not None else float(faced.mean())
+        p.lerner = mkt.lerner_index(elasticity, m.max_lerner)
+    user_shares = users / total_spend if total_spend > 0 else users
+    for i, lab in enumerate(labs):
+        best_product = lab.deployed
+        lab.enterprise_revenue_usd = float(enterprise[i]) * dt
+        lab.sell(
+            float(user_shares[i]),
+            best_product.price_per_mtok_usd if best_product is not None else math.nan,
+            float(revenue[i]) * dt,
+            float(serving[i]) * dt,
+            months,
+        )
+    lerner = np.array([p.lerner if not p.open_weights else 0.0 for p in products])
+    closed_spend = np.array([0.0 if p.open_weights else t for p, t in zip(products, product_total, strict=True)])
+    model.lerner_revenue_weighted = (
+        float((lerner * closed_spend).sum() / total_revenue) if total_revenue > 0 else math.nan
+    )
+    model.hhi_users = conc.hhi(user_shares.tolist()) if total_spend > 0 else math.nan
+    open_users = sum(u for lab, u in zip(labs, user_shares, strict=True) if lab.openness >= 1.0)
+    model.open_weights_user_share = float(open_users) if total_spend > 0 else math.nan
