@@ -56,7 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--seeds", type=int, default=20, help="number of seeds, 0..N-1 (default 20)")
     c.add_argument("--targets", default=None, help="targets file (default: NAME.targets.yaml)")
     c.add_argument(
-        "--out", default=None, help="folder for calibration.csv/.md (default: runs/check-NAME)"
+        "--out",
+        default=None,
+        help="folder for calibration.csv/.md and heldout.csv (default: runs/check-NAME)",
     )
     add_overwrite_argument(c, "check")
     add_set_argument(c)
@@ -111,7 +113,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from sim.calibration import check, format_markdown, format_table, load_targets, targets_path_for
+    from sim.calibration import (
+        check,
+        counts,
+        doc_text,
+        format_markdown,
+        format_table,
+        load_targets,
+        targets_path_for,
+        update_doc,
+    )
     from sim.outdir import CHECK_FOLDER, claim_folder
     from sim.scenario import ScenarioError, load_scenario
 
@@ -124,23 +135,23 @@ def cmd_check(args: argparse.Namespace) -> int:
             [f"{targets_file}: no targets file (write one, or pass --targets FILE)"]
         )
     targets = load_targets(targets_file)
+    if args.doc:
+        doc_text(Path(args.doc))  # a doc without its block is bad input: fail before running
     out = Path(args.out) if args.out else Path("runs") / f"check-{scenario.name}"
     claim_folder(out, CHECK_FOLDER, args.overwrite, clear=False)
-    rows = check(scenario, targets, range(args.seeds))
+    report = check(scenario, targets, range(args.seeds))
     claim_folder(out, CHECK_FOLDER, args.overwrite, clear=True)
     out.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(out / "calibration.csv", index=False)
+    pd.DataFrame(report.targets).to_csv(out / "calibration.csv", index=False)
+    pd.DataFrame(report.held_out).to_csv(out / "heldout.csv", index=False)
     title = f"Calibration of {scenario.name} over {args.seeds} seeds"
-    (out / "calibration.md").write_text(format_markdown(rows, title), encoding="utf-8")
+    (out / "calibration.md").write_text(format_markdown(report, title), encoding="utf-8")
     if args.doc:
-        from sim.calibration import update_doc
-
-        update_doc(Path(args.doc), rows, title)
+        update_doc(Path(args.doc), report, title)
     print(title)
-    print(format_table(rows))
-    failed = [r["target"] for r in rows if not r["passed"]]
-    print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed; tables in {out}")
-    return 1 if failed else 0
+    print(format_table(report))
+    print(f"\n{counts(report)}\nTables in {out}")
+    return 0 if all(r["passed"] for r in report.targets) else 1
 
 
 def scenario_descriptions(folder: Path) -> list[tuple[str, str]]:

@@ -42,7 +42,9 @@ def run_folder_kind() -> FolderKind:
     return FolderKind("run", frozenset(files), frozenset(KINDS))
 
 
-CHECK_FOLDER = FolderKind("calibration check", frozenset({"calibration.csv", "calibration.md"}))
+CHECK_FOLDER = FolderKind(
+    "calibration check", frozenset({"calibration.csv", "calibration.md", "heldout.csv"})
+)
 
 
 def _is_run_meta(path: Path) -> bool:
