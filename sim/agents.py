@@ -47,7 +47,8 @@ class TrainedModel:
     # As a product (MODEL.md, "Product ladders"): set while it is on sale.
     tier: str = "frontier"  # frontier | tier1 | tier2 ... (distilled) | imitation
     price_per_mtok_usd: float = math.nan
-    lerner: float = 0.0  # (price - cost) / price it was priced at
+    lerner: float = 0.0  # (price - cost) / price of its API
+    consumer_lerner: float = 0.0  # the same for its consumer subscription
     segment_split: object = None  # numpy row: its share of each segment's buyers
     user_share: float = 0.0  # share of all customers' spending (hosts of open weights included)
     revenue_share: float = 0.0  # share of the labs' revenue

@@ -16,8 +16,8 @@ import numpy as np
 
 from sim import registry, schedules
 from sim.agents import Lab, TrainedModel
-from sim.economics import hardware as hw
 from sim.economics import capability, progress, scaling, training
+from sim.economics import hardware as hw
 from sim.params import LabParams, Scenario, format_year_month, parse_year_month
 from sim.phases import (
     books,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sim.scenario import ScenarioError
 
-RUN_TABLES = ("timeseries", "labs", "models", "events")
+RUN_TABLES = ("timeseries", "labs", "models", "events", "products")
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 

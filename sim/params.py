@@ -62,10 +62,12 @@ class WorldParams(Frozen):
         1.0, description="Wall = ideas_wall_loss * (1 + R/R_ref)^-exponent."
     )
     capability_anchor_effective_flop: Annotated[float, Field(ge=1e15, le=1e40)] = Field(
-        4.6e26,
-        description="Effective training compute (FLOP of 2020 algorithms, compute-optimal) of the "
-        "anchor model: GPT-4 (2.1e25 FLOP, Mar 2023, Epoch) after ~3 years of algorithmic "
-        "progress at 2.8x/yr (Ho et al. 2024). Fitted with the two fields below.",
+        8e26,
+        description="Effective training compute (FLOP of 2020 algorithms, with warm starts, "
+        "utilization and learning curves as the model counts them) of a model with the anchor "
+        "horizon. Fitted so that the history's frontier in March 2023 has GPT-4's horizon; "
+        "GPT-4's 2.1e25 FLOP (Epoch) after ~3 years of algorithmic progress at 2.8x/yr "
+        "(Ho et al. 2024) would be ~4.6e26.",
     )
     capability_anchor_minutes: Annotated[float, Field(gt=0, le=1e6)] = Field(
         5.5,
@@ -240,14 +242,26 @@ class MarketParams(Frozen):
         "hundreds of millions of subscribers at ~$20/month; assumption).",
     )
     consumer_task_minutes: Annotated[float, Field(gt=0, le=1e7)] = Field(
-        0.5,
+        1.0,
         description="Time horizon a useful chat assistant needs (ChatGPT launched on GPT-3.5, "
         "~0.5-1 minute on METR's scale).",
     )
-    adoption_years: Annotated[float, Field(gt=0, le=50)] = Field(
-        3.0,
-        description="Time constant (years) with which a segment's buying share follows what its "
-        "customers would choose: enterprises and consumers adopt over years, not months.",
+    adoption_innovation_per_year: Annotated[float, Field(gt=0, le=10)] = Field(
+        0.01,
+        description="Bass diffusion p: the rate at which customers who would buy start to, on "
+        "their own. Fitted to the leading lab's revenue at the end of 2023 (~$2B); the mean "
+        "over 213 innovations is 0.03 (Sultan, Farley & Lehmann 1990).",
+    )
+    adoption_imitation_per_year: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.38,
+        description="Bass diffusion q: the rate at which they follow those who already buy "
+        "(Sultan, Farley & Lehmann 1990: 0.38). Adoption starts slowly and accelerates.",
+    )
+    shortfall_penalty: Annotated[float, Field(ge=0, le=100)] = Field(
+        10.0,
+        description="Logit weight on ln(time horizon / need) where a product falls short of what "
+        "a segment's tasks need (it fails them): at 10, a product with half the needed horizon "
+        "is worth ~1,000x less than one that just meets it, however cheap.",
     )
     capability_preference: Annotated[float, Field(ge=0, le=20)] = Field(
         3.0,
@@ -261,12 +275,16 @@ class MarketParams(Frozen):
         "elasticity is beta*(1-share), so its Lerner index is 1/(beta*(1-share)).",
     )
     reference_price_per_mtok_usd: Annotated[float, Field(gt=0, le=1e6)] = Field(
-        100.0,
+        5.0,
         description="Enterprise: the price (USD per million tokens) at which a product that just "
-        "meets a band's need is as attractive as not buying (assumption).",
+        "meets a band's need is as attractive as not buying (assumption, near list prices of "
+        "2020-23 frontier APIs net of discounts).",
     )
     consumer_capability_preference: Annotated[float, Field(ge=0, le=20)] = Field(
-        2.0, description="Consumers' logit weight on ln(time horizon / need)."
+        4.0,
+        description="Consumers' logit weight on ln(time horizon / need): below a useful "
+        "assistant's horizon consumers do not buy at all (GPT-3's API had no consumer market; "
+        "ChatGPT on GPT-3.5 did).",
     )
     consumer_price_sensitivity: Annotated[float, Field(gt=0, le=20)] = Field(
         1.2,
@@ -274,7 +292,7 @@ class MarketParams(Frozen):
         "so consumers are less price-sensitive than API buyers.",
     )
     consumer_reference_price_per_mtok_usd: Annotated[float, Field(gt=0, le=1e6)] = Field(
-        50.0, description="Consumers' indifference price per million tokens (assumption)."
+        5.0, description="Consumers' indifference price per million tokens (assumption)."
     )
     network_effect: Annotated[float, Field(ge=0, le=100)] = Field(
         1.0,
@@ -344,9 +362,10 @@ class FundingParams(Frozen):
         0.2, description="Share of the company sold in one round."
     )
     max_cash_runway_months: Annotated[float, Field(ge=1, le=240)] = Field(
-        36.0,
+        24.0,
         description="A round never lifts cash above this many months of the lab's gross "
-        "spending plus the largest run it could buy: money a lab cannot use is not raised.",
+        "spending plus the largest run it could buy: money a lab cannot use is not raised. "
+        "Fitted with the history's growth of frontier training cost (Cottier et al. 2024).",
     )
     runway_trigger_months: Positive = Field(
         24.0,

@@ -12,38 +12,20 @@ from sim.columns import LAB_COLUMNS, TIMESERIES_COLUMNS
 if TYPE_CHECKING:
     import pandas as pd
 
-# Columns the rebuilt economics adds to the run's tables (its interface with calibration),
-# listed so that targets on them load before the model writes them; a run without one gives
-# n/a for targets that read it, not an error.
-ANNOUNCED_TIMESERIES_COLUMNS = (
-    "open_weights_user_share",
-    "tasks_within_reach_share",
-    "hhi_users",
-    "lerner_revenue_weighted",
-    "consumer_surplus_usd_per_year",
-)
-ANNOUNCED_LAB_COLUMNS = ("enterprise_revenue_usd",)
-
 # Columns of labels, not numbers: only an equals target reads them.
 LABEL_COLUMNS = {
     "timeseries": ("date", "structure", "leader", "frontier_lab"),
     "labs": ("date", "lab", "archetype", "funding"),
 }
 NUMERIC_LAB_COLUMNS = tuple(
-    c
-    for c in dict.fromkeys(LAB_COLUMNS + ANNOUNCED_LAB_COLUMNS)
-    if c not in LABEL_COLUMNS["labs"] + ("step", "active")
+    c for c in LAB_COLUMNS if c not in LABEL_COLUMNS["labs"] + ("step", "active")
 )
 TABLE_NAMES = ("timeseries", "labs", "models", "products")
 
 
 def known_columns(table: str) -> tuple[str, ...]:
     """Column names a target may read from ``table`` ("timeseries" or "labs")."""
-    own, announced = {
-        "timeseries": (TIMESERIES_COLUMNS, ANNOUNCED_TIMESERIES_COLUMNS),
-        "labs": (LAB_COLUMNS, ANNOUNCED_LAB_COLUMNS),
-    }[table]
-    return tuple(dict.fromkeys(own + announced))
+    return {"timeseries": TIMESERIES_COLUMNS, "labs": LAB_COLUMNS}[table]
 
 
 @dataclass(frozen=True)

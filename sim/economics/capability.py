@@ -41,7 +41,9 @@ def time_horizon_minutes(
     r = loss - law.E
     if r <= 1e-300:
         r = 1e-300
-    return anchor_minutes * (anchor_reducible / r) ** (flop_elasticity / reducible_loss_exponent(law))
+    return anchor_minutes * (anchor_reducible / r) ** (
+        flop_elasticity / reducible_loss_exponent(law)
+    )
 
 
 def loss_for_time_horizon(

@@ -3,13 +3,15 @@
 Each segment (consumers; enterprises by the length of the tasks they buy for) chooses among the
 products on sale by a multinomial logit with an outside option (not buying; Berry 1994):
 
-    u_ps = beta_c,s * ln(h_p / need_s) - beta_p,s * ln(price_p / ref_s) + network * share_ps
+    u_ps = beta_c,s * ln(h_p / need_s) + (penalty - beta_c,s) * min(0, ln(h_p / need_s))
+           - beta_p,s * ln(price_p / ref_s) + network * share_ps
 
-where h_p is the product's capability index (time horizon, minutes). Customers compare
-products by ratios of capability, so a lead counts the same at every level; a product far
-below a segment's need gets almost none of it, so the economy's demand follows capability.
+where h_p is the product's capability index (time horizon, minutes). Above a segment's need,
+customers compare products by ratios of capability, so a lead counts the same at every level;
+below it the product fails the tasks and its utility falls steeply (``penalty``), however cheap
+it is, so the economy's demand follows capability and cheap small models serve the short tasks.
 A segment's potential spending is a share of world GDP; what it spends follows its customers'
-buying share, which adapts over years (adoption), while the split among products moves with
+buying share, which diffuses over years (Bass 1969), while the split among products moves with
 switching inertia. With this demand a firm's own-price elasticity is beta_p * (1 - share), so
 the Bertrand-Nash Lerner index is 1 / (beta_p * (1 - share)): markups fall as competition rises.
 """
@@ -35,6 +37,7 @@ class Segments(NamedTuple):
     capability_preference: np.ndarray
     price_sensitivity: np.ndarray
     ln_reference_price: np.ndarray
+    shortfall_penalty: float
 
 
 def world_gdp_usd_per_year(gdp_start: float, growth_per_year: float, years: float) -> float:
@@ -73,6 +76,7 @@ def make_segments(market) -> Segments:
         ln_reference_price=np.log(
             [m.consumer_reference_price_per_mtok_usd] + [m.reference_price_per_mtok_usd] * n
         ),
+        shortfall_penalty=m.shortfall_penalty,
     )
 
 
@@ -90,22 +94,31 @@ def choose(
     installed: np.ndarray,
     segments: Segments,
     network_effect: float,
+    open_weights: np.ndarray | None = None,
 ) -> Choice:
     """Multinomial logit with an outside option, for every segment at once.
 
-    ``installed`` (products x segments) is each product's share of the segment's customers
-    last step (the network-effect term)."""
+    ``installed`` (products x segments) is each product's share of the segment's buyers last
+    step (the network-effect term). Open-weights products (``open_weights``, bool per
+    product) are sold by hosts through APIs: they are not offered in consumer segments, where
+    customers subscribe to a lab's own assistant."""
+    reach = ln_capability[:, None] - segments.ln_need_minutes
+    # A price per product, or per product and segment (subscription and API prices).
+    ln_price = ln_price if ln_price.ndim == 2 else ln_price[:, None]
     utility = (
-        segments.capability_preference * (ln_capability[:, None] - segments.ln_need_minutes)
-        - segments.price_sensitivity * (ln_price[:, None] - segments.ln_reference_price)
+        segments.capability_preference * reach
+        + (segments.shortfall_penalty - segments.capability_preference) * np.minimum(reach, 0.0)
+        - segments.price_sensitivity * (ln_price - segments.ln_reference_price)
         + network_effect * installed
     )
+    if open_weights is not None and open_weights.any():
+        utility[np.ix_(open_weights, segments.consumer)] = -np.inf
     top = np.maximum(utility.max(axis=0), 0.0)  # the outside option's utility is 0
     weights = np.exp(utility - top)
     inside = weights.sum(axis=0)
     outside = np.exp(-top)
     return Choice(
-        split=weights / inside,
+        split=np.divide(weights, inside, out=np.zeros_like(weights), where=inside > 0),
         buying=inside / (inside + outside),
         logsum=top + np.log(inside + outside),
     )
@@ -119,9 +132,20 @@ def inertial_split(previous: np.ndarray, target: np.ndarray, inertia: float) -> 
     return np.divide(split, total, out=target.copy(), where=total > 0)
 
 
-def adopted_share(previous: np.ndarray, target: np.ndarray, step_years: float, years: float):
-    """Buying share after a step: it closes 1 - exp(-step/years) of the gap to the target."""
-    return previous + (target - previous) * (1.0 - math.exp(-step_years / years))
+def adopted_share(
+    previous: np.ndarray,
+    target: np.ndarray,
+    step_years: float,
+    innovation_per_year: float,
+    imitation_per_year: float,
+) -> np.ndarray:
+    """Buying share after a step of Bass diffusion (Bass 1969) toward the share that would buy:
+    the gap closes at rate p + q * (adopted share of the target), so adoption starts slowly,
+    then accelerates as customers follow each other; a fall in the target is followed at the
+    same rate."""
+    progress = np.divide(previous, target, out=np.ones_like(target), where=target > 0)
+    rate = innovation_per_year + imitation_per_year * np.minimum(progress, 1.0)
+    return previous + (target - previous) * (1.0 - np.exp(-rate * step_years))
 
 
 def lerner_index(elasticity: float, max_lerner: float) -> float:

@@ -14,10 +14,10 @@ import math
 import numpy as np
 
 from sim import frontier
-from sim.phases import deployment
 from sim.agents import Lab
 from sim.economics import concentration as conc
 from sim.params import LabParams
+from sim.phases import deployment
 
 
 def add_lab(model, params: LabParams) -> Lab:

@@ -37,15 +37,10 @@ def settle(model) -> None:
 
 
 def parent_covers_bills(model, lab) -> bool:
-    """A parent-funded lab cannot fail while its parent's transfer covers its bills: the
-    parent makes good the deficit, booked as parent funding."""
-    if lab.funding != "parent":
-        return False
-    led = lab.ledger
-    bills = (
-        led.compute_spend_usd + led.staff_spend_usd + led.serving_spend_usd + led.other_spend_usd
-    )
-    if led.parent_funding_usd + led.revenue_usd < bills:
+    """A parent-funded lab cannot fail while its parent stands behind it: the parent makes
+    good a deficit up to a year of its budget (booked as parent funding, so the books still
+    balance); a deficit beyond that is one the parent lets fail."""
+    if lab.funding != "parent" or -lab.cash_usd > lab.parent_budget_usd_per_year:
         return False
     lab.receive("parent_funding_usd", -lab.cash_usd)
     return True

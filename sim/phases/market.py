@@ -45,23 +45,42 @@ def clear_market(model) -> None:
         return
     n_seg = len(seg.names)
     cost = np.array([model.serving_cost(p.params) for p in products])
+    # Each product has two prices: its consumer subscription and its API price, each with the
+    # markup its lab can hold in those segments; hosts sell open weights at cost plus margin.
     host = 1.0 + m.open_weights_host_margin
-    price = np.array(
+    consumer_price = np.array(
+        [
+            c * host if p.open_weights else mkt.price_from_cost(c, p.consumer_lerner)
+            for p, c in zip(products, cost, strict=True)
+        ]
+    )
+    api_price = np.array(
         [
             c * host if p.open_weights else mkt.price_from_cost(c, p.lerner)
             for p, c in zip(products, cost, strict=True)
         ]
     )
+    price = np.where(seg.consumer, consumer_price[:, None], api_price[:, None])
     previous = np.array(
         [p.segment_split if p.segment_split is not None else np.zeros(n_seg) for p in products]
     )
-    installed = previous * model.segment_buying
+    # Network effects grow with a product's share of the segment's buyers (its user base).
+    installed = previous
     choice = mkt.choose(
-        np.log([p.capability for p in products]), np.log(price), installed, seg, m.network_effect
+        np.log([p.capability for p in products]),
+        np.log(price),
+        installed,
+        seg,
+        m.network_effect,
+        np.array([p.open_weights for p in products]),
     )
     split = mkt.inertial_split(previous, choice.split, m.inertia)
     model.segment_buying = mkt.adopted_share(
-        model.segment_buying, choice.buying, model.dt_years, m.adoption_years
+        model.segment_buying,
+        choice.buying,
+        model.dt_years,
+        m.adoption_innovation_per_year,
+        m.adoption_imitation_per_year,
     )
     spending = potential * model.segment_buying  # USD per year, per segment
     product_spend = split * spending  # products x segments, USD per year
@@ -94,22 +113,27 @@ def clear_market(model) -> None:
         if not p.open_weights:
             revenue[i] += product_total[j]
             enterprise[i] += product_total[j] - product_spend[j, 0]
-            serving[i] += product_total[j] * cost[j] / price[j]
+            serving[i] += float((product_spend[j] * cost[j] / price[j]).sum())
     total_revenue = float(revenue.sum())
     dt = model.dt_years
     for j, p in enumerate(products):
         p.segment_split = split[j]
-        p.price_per_mtok_usd = float(price[j])
+        p.price_per_mtok_usd = float(api_price[j])
         p.user_share = float(product_total[j] / total_spend) if total_spend > 0 else 0.0
         p.revenue_share = (
             float(product_total[j] / total_revenue)
             if total_revenue > 0 and not p.open_weights
             else 0.0
         )
-        # Next step's markup, from the elasticity its lab faces in the segments it sells in.
-        weight = product_spend[j] / product_total[j] if product_total[j] > 0 else None
+        # Next step's markups, from the elasticity its lab faces: the consumer segment for
+        # the subscription, the enterprise segments it sells in (by spending) for the API.
         faced = seg.price_sensitivity * (1.0 - lab_segment[rows[j]] * model.segment_buying)
-        elasticity = float((faced * weight).sum()) if weight is not None else float(faced.mean())
+        p.consumer_lerner = mkt.lerner_index(float(faced[seg.consumer].mean()), m.max_lerner)
+        api = product_spend[j][~seg.consumer]
+        api_faced = faced[~seg.consumer]
+        elasticity = (
+            float((api_faced * api).sum() / api.sum()) if api.sum() > 0 else float(api_faced.mean())
+        )
         p.lerner = mkt.lerner_index(elasticity, m.max_lerner)
     user_shares = users / total_spend if total_spend > 0 else users
     for i, lab in enumerate(labs):
@@ -122,11 +146,9 @@ def clear_market(model) -> None:
             float(serving[i]) * dt,
             months,
         )
-    lerner = np.array([p.lerner if not p.open_weights else 0.0 for p in products])
-    closed_spend = np.array([0.0 if p.open_weights else t for p, t in zip(products, product_total, strict=True)])
-    model.lerner_revenue_weighted = (
-        float((lerner * closed_spend).sum() / total_revenue) if total_revenue > 0 else math.nan
-    )
+    closed = ~np.array([p.open_weights for p in products])
+    margin = (product_spend * (1.0 - cost[:, None] / price))[closed].sum()
+    model.lerner_revenue_weighted = float(margin / total_revenue) if total_revenue > 0 else math.nan
     model.hhi_users = conc.hhi(user_shares.tolist()) if total_spend > 0 else math.nan
     open_users = sum(u for lab, u in zip(labs, user_shares, strict=True) if lab.openness >= 1.0)
     model.open_weights_user_share = float(open_users) if total_spend > 0 else math.nan
