@@ -17,6 +17,8 @@ import pandas as pd
 
 from analysis import plots
 from analysis.io import AnalysisError, RunData, SweepData, load
+from analysis.plots._axes import pyplot
+from analysis.plots._levels import format_value
 from sim.economics.concentration import NO_MARKET
 
 CAPTIONS = {
@@ -99,7 +101,7 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = 
 
 
 def _embed(fig, image_format: str) -> str:
-    plt = plots._plt()
+    plt = pyplot()
     buf = io.BytesIO()
     fig.savefig(buf, format=image_format)
     plt.close(fig)
@@ -318,11 +320,10 @@ def sweep_report_html(sweep: SweepData, image_format: str = "png") -> str:
     for p in sweep.parameters:
         values = sorted(pd.unique(runs[p].dropna()))
         if len(values) <= 12:
-            shown = ", ".join(plots._format_value(v) for v in values)
+            shown = ", ".join(format_value(v) for v in values)
         else:  # a sampled design: the range, not dozens of near-equal numbers
             shown = (
-                f"{plots._format_value(values[0])} to {plots._format_value(values[-1])} "
-                f"({len(values)} values)"
+                f"{format_value(values[0])} to {format_value(values[-1])} ({len(values)} values)"
             )
         param_rows.append(
             [f"<code>{_esc(p)}</code>", _esc(_spec_text(declared.get(p))), _esc(shown)]

@@ -267,6 +267,46 @@ def test_crowded_run_groups_other_labs(run_data):
     assert legend_texts[-1].startswith(style.OTHER_LABEL)
 
 
+def test_public_names_survive_the_package_split():
+    """analysis.plots became a package (one module per figure family); every public name of
+    the old module, and the private helpers tests and the report used, still import."""
+    names = [
+        "ALL_KINDS",
+        "BAND_QUANTILES",
+        "HHI_MAX",
+        "MAX_EVENT_LABELS",
+        "MAX_LINEAGE_NODES",
+        "MAX_PARAMETER_LEVELS",
+        "MONOPOLY_HHI_FLOOR",
+        "RUN_KINDS",
+        "SWEEP_KINDS",
+        "AnalysisError",
+        "RunData",
+        "SweepData",
+        "beliefs_figure",
+        "concentration_figure",
+        "figures_for",
+        "lineage_figure",
+        "load",
+        "load_run",
+        "load_sweep",
+        "market_shares_figure",
+        "overhang_figure",
+        "phase_figure",
+        "phase_shares_figure",
+        "race_figure",
+        "read_sensitivity",
+        "save_concentration_figure",
+        "save_figure",
+        "sensitivity_figure",
+        "structure_table",
+        "_plt",
+        "_event_layout",
+        "_format_value",
+    ]
+    assert [n for n in names if not hasattr(plots, n)] == []
+
+
 # ------------------------------------------------------------------------ sweep figures
 
 
