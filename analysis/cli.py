@@ -1,7 +1,7 @@
 """``labsim plot`` and ``labsim report``.
 
 Only argparse is imported here at module level: pandas and matplotlib load inside the
-handlers (matplotlib with the Agg backend), so ``labsim --help`` stays fast.
+handlers, which select the Agg backend (files, no display), so ``labsim --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     from analysis.io import AnalysisError, load
     from analysis.plots import figures_for, save_figure
+    from analysis.plots.save import use_file_backend
 
+    use_file_backend()
     try:
         data = load(args.directory)
         kinds = list(dict.fromkeys(args.kind)) if args.kind else None
@@ -100,8 +102,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from analysis.io import AnalysisError
+    from analysis.plots.save import use_file_backend
     from analysis.report import write_report
 
+    use_file_backend()
     try:
         path = write_report(args.directory, out=args.out, image_format=args.format)
     except AnalysisError as exc:

@@ -248,7 +248,7 @@ def run_report_html(run: RunData, image_format: str = "png") -> str:
         f"<h1>{_esc(run.name)}</h1>",
         f'<p class="meta">labsim {_esc(run.meta.get("labsim_version", "?"))} run, seed '
         f"{_esc(run.meta.get('seed', scenario.get('seed', '?')))}, {_esc(ts['date'].iloc[0])} to "
-        f"{_esc(ts['date'].iloc[-1])} ({len(ts)} steps); directory <code>{_esc(run.path)}</code></p>",
+        f"{_esc(ts['date'].iloc[-1])} ({len(ts)} steps); {_esc('directory ' if run.path else '')}<code>{_esc(run.where)}</code></p>",
         f"<p>{_esc(description)}</p>" if description else "",
         "<h2>Summary</h2>",
         _table(["measure", "value"], _run_summary(run), numeric={1}),

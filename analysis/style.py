@@ -135,10 +135,7 @@ def pretty(name: str) -> str:
 
 @contextmanager
 def figure_style():
-    """Select the Agg backend (no display needed) and apply labsim's rcParams."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """Apply labsim's rcParams (the backend is left alone: it is the caller's choice)."""
     import matplotlib.pyplot as plt
 
     with plt.rc_context(RC):

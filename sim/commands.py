@@ -70,7 +70,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     result.save(out, format=args.format)
     if args.plot:
         from analysis.plots import save_concentration_figure
+        from analysis.plots.save import use_file_backend
 
+        use_file_backend()
         save_concentration_figure(out)
     if args.quiet:
         print(out)

@@ -37,12 +37,16 @@ def _close_figures():
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
+def run_result():
     from sim.results import run
     from sim.scenario import load_scenario
 
-    result = run(load_scenario(ROOT / "scenarios" / "baseline.yaml", {"end": "2026-01"}))
-    return result.save(tmp_path_factory.mktemp("analysis") / "run")
+    return run(load_scenario(ROOT / "scenarios" / "baseline.yaml", {"end": "2026-01"}))
+
+
+@pytest.fixture(scope="module")
+def run_dir(run_result, tmp_path_factory) -> Path:
+    return run_result.save(tmp_path_factory.mktemp("analysis") / "run")
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +127,53 @@ def test_missing_or_foreign_directory_is_a_clear_error(tmp_path):
     (tmp_path / "x.txt").write_text("hi")
     with pytest.raises(AnalysisError, match="not a labsim run or sweep directory"):
         load(tmp_path)
+
+
+def _pixels(fig):
+    import numpy as np
+
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+def test_every_run_figure_draws_from_an_in_memory_run(run_result, run_dir):
+    """A RunResult needs no directory: each run figure drawn from it is pixel for pixel the
+    figure drawn from the saved run; the result's own tables are left as they were."""
+    import numpy as np
+
+    columns = list(run_result.labs.columns)
+    from_memory = dict(plots.figures_for(run_result))
+    assert sorted(from_memory) == sorted(plots.RUN_KINDS)
+    for kind, build in plots.figures_for(load(run_dir)):
+        assert np.array_equal(_pixels(from_memory[kind]()), _pixels(build())), kind
+        plt.close("all")
+    for figure in (plots.race_figure, plots.lineage_figure, plots.concentration_figure):
+        assert figure(run_result).axes
+    assert list(run_result.labs.columns) == columns  # no "time" column added to the result
+    with pytest.raises(TypeError, match="RunResult"):
+        plots.race_figure(42)
+
+
+def test_figures_leave_the_backend_alone(tmp_path):
+    """Drawing and saving figures keeps the backend the caller chose (a notebook's inline
+    backend, say); only the commands select Agg."""
+    code = f"""
+import matplotlib
+matplotlib.use("svg")
+from analysis import plots
+from sim.results import run
+from sim.scenario import load_scenario
+result = run(load_scenario({str(ROOT / "scenarios" / "baseline.yaml")!r}, {{"end": "2021-01"}}))
+for kind, build in plots.figures_for(result):
+    build()
+plots.save_figure(plots.concentration_figure(result), {str(tmp_path / "c.png")!r})
+print(matplotlib.get_backend())
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.split()[-1].lower() == "svg"
+    assert (tmp_path / "c.png").stat().st_size > 10_000
 
 
 def test_lab_colours_are_stable_and_colour_blind_safe(run_data):

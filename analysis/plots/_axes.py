@@ -3,31 +3,30 @@ handles, tick formatters and the one-row category strips. Nothing here draws a w
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from analysis import style
-from analysis.io import RunData, SweepData, load_run, load_sweep
+from analysis.io import RunData, SweepData, run_data, sweep_data
 from sim.economics.concentration import NO_MARKET
 
 
 def pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """matplotlib.pyplot, imported on first use. The backend stays whatever the caller chose
+    (a notebook's inline backend, say); commands select Agg themselves (``use_file_backend``)."""
     import matplotlib.pyplot as plt
 
     return plt
 
 
-def as_run(data: RunData | str | Path) -> RunData:
-    return data if isinstance(data, RunData) else load_run(data)
+def as_run(data) -> RunData:
+    """A run directory, a ``sim.results.RunResult`` or ``RunData``, as ``RunData``."""
+    return run_data(data)
 
 
-def as_sweep(data: SweepData | str | Path) -> SweepData:
-    return data if isinstance(data, SweepData) else load_sweep(data)
+def as_sweep(data) -> SweepData:
+    """A sweep directory or ``SweepData``, as ``SweepData``."""
+    return sweep_data(data)
 
 
 def subplots(nrows: int, height_in: float, height_ratios=None, sharex=True):

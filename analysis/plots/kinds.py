@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from analysis.io import AnalysisError, RunData, SweepData, load
+from analysis.io import AnalysisError, RunData, SweepData, as_data
 from analysis.plots.lineage import lineage_figure
 from analysis.plots.run import (
     beliefs_figure,
@@ -26,15 +26,12 @@ def concentration_figure(data, by: str | None = None):
     """Run: HHI over time over the shaded structure bands, a strip with the realised market
     structure, and stacked market shares by lab. Sweep: the median HHI with a 10-90% band
     across replications, one line per value of the swept parameter ``by`` (default: the
-    first swept parameter)."""
+    first swept parameter). ``data``: a run or sweep directory, a ``sim.results.RunResult``,
+    or the ``RunData``/``SweepData`` from ``analysis.io``."""
+    data = as_data(data)
     if isinstance(data, SweepData):
         return sweep_concentration_figure(data, by)
-    if isinstance(data, RunData):
-        return run_concentration_figure(data)
-    loaded = load(data)
-    if isinstance(loaded, SweepData):
-        return sweep_concentration_figure(loaded, by)
-    return run_concentration_figure(loaded)
+    return run_concentration_figure(data)
 
 
 _RUN_BUILDERS: dict[str, Callable] = {
@@ -54,8 +51,10 @@ def figures_for(
     y: str | None = None,
     by: str | None = None,
 ) -> list[tuple[str, Callable[[], object]]]:
-    """(file stem, builder) for each requested figure kind that fits ``data``; with no
-    ``kinds``, every figure that fits. A kind that does not fit raises ``AnalysisError``."""
+    """(file stem, builder) for each requested figure kind that fits ``data`` (a directory, a
+    ``RunResult`` or loaded data); with no ``kinds``, every figure that fits. A kind that does
+    not fit raises ``AnalysisError``."""
+    data = as_data(data)
     if isinstance(data, RunData):
         if kinds is None:
             kinds = list(RUN_KINDS)
@@ -63,7 +62,7 @@ def figures_for(
         for kind in kinds:
             if kind not in _RUN_BUILDERS:
                 raise AnalysisError(
-                    f"--kind {kind} needs a sweep directory; {data.path} is a single run "
+                    f"--kind {kind} needs a sweep directory; {data.where} is a single run "
                     f"(run figures: {', '.join(RUN_KINDS)})"
                 )
             out.append((kind, lambda b=_RUN_BUILDERS[kind]: b(data)))

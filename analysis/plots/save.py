@@ -9,6 +9,15 @@ from analysis.plots._axes import pyplot
 from analysis.plots.kinds import concentration_figure
 
 
+def use_file_backend() -> None:
+    """Select Agg, which draws to files and needs no display. For commands only (``labsim
+    plot``, ``report``, ``run --plot``, ``sensitivity``), before they draw: the figure
+    functions themselves never change the backend, so a notebook keeps its inline plots."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def save_figure(fig, path: str | Path, format: str | None = None) -> Path:
     """Save ``fig`` to ``path`` (suffix from ``format`` if given) and close it."""
     plt = pyplot()

@@ -191,6 +191,10 @@ def structure_table(runs, name: str, max_rows: int = 8) -> list[str]:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.sweep.sensitivity import analyze_sweep, format_indices
 
+    if not args.no_plot:
+        from analysis.plots.save import use_file_backend
+
+        use_file_backend()
     report = analyze_sweep(
         args.sweep_dir,
         args.output,
