@@ -51,6 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out", default=None, metavar="DIR", help="folder for the figures (default: DIR/plots)"
     )
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="file format")
+    p.add_argument(
+        "--dpi", type=int, default=None, help="resolution of PNG figures (default: 200 dots/inch)"
+    )
     p.set_defaults(handler=cmd_plot)
 
     r = sub.add_parser(
@@ -67,6 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="png",
         help="how figures are embedded (PNG is smaller, SVG scales)",
     )
+    r.add_argument(
+        "--dpi", type=int, default=None, help="resolution of PNG figures (default: 200 dots/inch)"
+    )
     r.set_defaults(handler=cmd_report)
 
 
@@ -80,8 +86,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     from analysis.io import AnalysisError, load
     from analysis.plots import figures_for, save_figure
-    from analysis.plots.save import use_file_backend
+    from analysis.plots.save import dpi_problem, use_file_backend
 
+    if problem := dpi_problem(args.dpi):
+        return _error(problem)
     use_file_backend()
     try:
         data = load(args.directory)
@@ -92,7 +100,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         out_dir = Path(args.out) if args.out else Path(args.directory) / "plots"
         written = []
         for stem, build in builders:
-            written.append(save_figure(build(), out_dir / f"{stem}.{args.format}"))
+            written.append(save_figure(build(), out_dir / f"{stem}.{args.format}", dpi=args.dpi))
     except AnalysisError as exc:
         return _error(str(exc))
     for path in written:
@@ -102,12 +110,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from analysis.io import AnalysisError
-    from analysis.plots.save import use_file_backend
+    from analysis.plots.save import dpi_problem, use_file_backend
     from analysis.report import write_report
 
+    if problem := dpi_problem(args.dpi):
+        return _error(problem)
     use_file_backend()
     try:
-        path = write_report(args.directory, out=args.out, image_format=args.format)
+        path = write_report(args.directory, out=args.out, image_format=args.format, dpi=args.dpi)
     except AnalysisError as exc:
         return _error(str(exc))
     print(path)

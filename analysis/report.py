@@ -19,6 +19,7 @@ from analysis import plots
 from analysis.io import AnalysisError, RunData, SweepData, load
 from analysis.plots._axes import pyplot
 from analysis.plots._levels import format_value
+from analysis.plots.save import write_figure
 from sim.economics.concentration import NO_MARKET
 
 CAPTIONS = {
@@ -100,10 +101,10 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _embed(fig, image_format: str) -> str:
+def _embed(fig, image_format: str, dpi: float | None = None) -> str:
     plt = pyplot()
     buf = io.BytesIO()
-    fig.savefig(buf, format=image_format)
+    write_figure(fig, buf, format=image_format, dpi=dpi)
     plt.close(fig)
     if image_format == "svg":
         text = buf.getvalue().decode("utf-8")
@@ -112,12 +113,12 @@ def _embed(fig, image_format: str) -> str:
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
 
 
-def _figures_html(data, image_format: str) -> str:
+def _figures_html(data, image_format: str, dpi: float | None = None) -> str:
     parts = []
     for stem, build in plots.figures_for(data):
         kind = "sensitivity" if stem.startswith("sensitivity") else stem
         try:
-            body = _embed(build(), image_format)
+            body = _embed(build(), image_format, dpi)
         except AnalysisError as exc:
             body = f'<p class="error">{_esc(exc)}</p>'
         parts.append(
@@ -239,7 +240,7 @@ def _lab_rows(run: RunData) -> list[list[str]]:
     return rows
 
 
-def run_report_html(run: RunData, image_format: str = "png") -> str:
+def run_report_html(run: RunData, image_format: str = "png", dpi: float | None = None) -> str:
     """The report of one run as an HTML string."""
     scenario = run.scenario
     description = str(scenario.get("description") or "").strip()
@@ -278,7 +279,7 @@ def run_report_html(run: RunData, image_format: str = "png") -> str:
             for r in run.events.itertuples()
         ]
         parts += ["<h2>Events</h2>", _table(["date", "event", "lab", "detail"], rows)]
-    parts += ["<h2>Figures</h2>", _figures_html(run, image_format)]
+    parts += ["<h2>Figures</h2>", _figures_html(run, image_format, dpi)]
     return _page(f"labsim report: {run.name}", "\n".join(p for p in parts if p))
 
 
@@ -309,7 +310,7 @@ def _spec_text(spec) -> str:
     return "" if spec is None else str(spec)
 
 
-def sweep_report_html(sweep: SweepData, image_format: str = "png") -> str:
+def sweep_report_html(sweep: SweepData, image_format: str = "png", dpi: float | None = None) -> str:
     """The report of one sweep as an HTML string."""
     spec = sweep.spec
     runs = sweep.runs
@@ -373,7 +374,7 @@ def sweep_report_html(sweep: SweepData, image_format: str = "png") -> str:
         )
         for p in sweep.parameters:
             parts.append(_structure_table_html(sweep, p))
-    parts += ["<h2>Figures</h2>", _figures_html(sweep, image_format)]
+    parts += ["<h2>Figures</h2>", _figures_html(sweep, image_format, dpi)]
     return _page(f"labsim sweep report: {sweep.name}", "\n".join(p for p in parts if p))
 
 
@@ -387,15 +388,18 @@ def _page(title: str, body: str) -> str:
 
 
 def write_report(
-    directory: str | Path, out: str | Path | None = None, image_format: str = "png"
+    directory: str | Path,
+    out: str | Path | None = None,
+    image_format: str = "png",
+    dpi: float | None = None,
 ) -> Path:
-    """Write ``directory/report.html`` (or ``out``) for a run or sweep directory; returns
-    the path."""
+    """Write ``directory/report.html`` (or ``out``) for a run or sweep directory, PNG figures
+    at ``dpi`` (default ``style.DPI``); returns the path."""
     data = load(directory)
     text = (
-        run_report_html(data, image_format)
+        run_report_html(data, image_format, dpi)
         if isinstance(data, RunData)
-        else sweep_report_html(data, image_format)
+        else sweep_report_html(data, image_format, dpi)
     )
     path = Path(out) if out else Path(directory) / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_set_argument(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--plot", action="store_true", help="also write plots/concentration.png")
+    p.add_argument(
+        "--dpi", type=int, default=None, help="--plot: resolution (default: 200 dots/inch)"
+    )
     p.add_argument("--quiet", action="store_true", help="print only the run directory")
     p.set_defaults(handler=cmd_run)
 
@@ -61,9 +64,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.results import run
-    from sim.scenario import load_scenario
+    from sim.scenario import ScenarioError, load_scenario
     from sim.summary import format_summary
 
+    if args.dpi is not None:
+        from analysis.plots.save import dpi_problem
+
+        if problem := dpi_problem(args.dpi):
+            raise ScenarioError([problem])
     scenario = load_scenario(args.scenario, args.overrides)
     result = run(scenario, seed=args.seed)
     out = Path(args.out) if args.out else Path("runs") / f"{scenario.name}-s{result.seed}"
@@ -73,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from analysis.plots.save import use_file_backend
 
         use_file_backend()
-        save_concentration_figure(out)
+        save_concentration_figure(out, dpi=args.dpi)
     if args.quiet:
         print(out)
     else:

@@ -452,6 +452,43 @@ def test_plot_cli_bad_sweep_requests(sweep_dir, tmp_path, capsys, argv, message)
     assert not list(tmp_path.iterdir())
 
 
+def _png_size_dpi(path_or_bytes):
+    import io
+
+    from PIL import Image
+
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else path_or_bytes.read_bytes()
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size, image.info.get("dpi")
+
+
+def test_saved_pngs_have_the_style_resolution_and_dpi_sets_it(run_dir, run_data, tmp_path):
+    """PNGs come out at the style's 200 dots per inch (a 6.5-inch figure is about 1,300
+    pixels wide), not matplotlib's default 100; --dpi and save_figure(dpi=) change it."""
+    (width, _), dpi = _png_size_dpi(
+        plots.save_figure(plots.race_figure(run_data), tmp_path / "a.png")
+    )
+    assert dpi is not None and round(dpi[0]) == style.DPI == 200
+    assert abs(width - style.WIDTH_IN * 200) < 0.05 * style.WIDTH_IN * 200
+    assert (
+        main(["plot", str(run_dir), "--kind", "race", "--dpi", "100", "--out", str(tmp_path)]) == 0
+    )
+    (width_100, _), dpi_100 = _png_size_dpi(tmp_path / "race.png")
+    assert round(dpi_100[0]) == 100 and abs(width_100 - width / 2) <= 2
+    assert main(["plot", str(run_dir), "--kind", "race", "--out", str(tmp_path / "b")]) == 0
+    assert _png_size_dpi(tmp_path / "b" / "race.png")[0][0] == width
+
+
+@pytest.mark.parametrize("command", [["plot"], ["report"], ["run", "--plot"]])
+def test_a_bad_dpi_is_refused_in_one_line(run_dir, tmp_path, capsys, command):
+    target = str(ROOT / "scenarios" / "baseline.yaml") if command[0] == "run" else str(run_dir)
+    argv = [*command[:1], target, *command[1:], "--dpi", "0", "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --dpi 0") and "dots per inch" in err[0]
+    assert not (tmp_path / "o").exists()
+
+
 def test_plot_cli_bad_run_requests(run_dir, tmp_path, capsys):
     assert main(["plot", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -466,6 +503,10 @@ def test_report_for_a_run(run_dir, run_data):
     assert main(["report", str(run_dir)]) == 0
     text = (run_dir / "report.html").read_text()
     assert text.count("data:image/png;base64,") == len(plots.RUN_KINDS)
+    import base64
+
+    first = text.split("data:image/png;base64,")[1].split('"')[0]
+    assert _png_size_dpi(base64.b64decode(first))[0][0] > 1200  # embedded at 200 dpi
     assert "<script" not in text and "http://" not in text and "https://" not in text
     assert run_data.name in text and str(run_data.scenario["description"])[:30] in text
     for measure in ("final structure", "final HHI", "leader at the end", "largest training run",

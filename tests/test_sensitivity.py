@@ -64,6 +64,12 @@ def test_sobol_indices_from_the_sweep(sobol_dir, capsys):
     assert "sobol sensitivity of hhi_final: 40 design points" in text
     assert "mechanisms.warm_start.kappa" in text
 
+    before = sorted(p.name for p in sobol_dir.iterdir())
+    assert main(["sensitivity", str(sobol_dir), "--output", "hhi_final", "--dpi", "5000"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --dpi 5000")
+    assert sorted(p.name for p in sobol_dir.iterdir()) == before
+
 
 def test_morris_indices_from_the_sweep(tmp_path):
     out = sampled_sweep(tmp_path, "morris", 4)  # 4 trajectories * (3 + 1) = 16 runs

@@ -69,9 +69,10 @@ def analyze_sweep(
     conf_level: float = 0.95,
     plot: bool = True,
     seed: int = 0,
+    dpi: float | None = None,
 ) -> SensitivityReport:
     """Sensitivity indices of ``output`` (a numeric column of runs.parquet); writes
-    ``sensitivity-METHOD-OUTPUT.csv`` (and ``.png``) into the sweep directory."""
+    ``sensitivity-METHOD-OUTPUT.csv`` (and ``.png``, at ``dpi``) into the sweep directory."""
     import numpy as np
     import pandas as pd
 
@@ -189,17 +190,17 @@ def analyze_sweep(
     stem = f"sensitivity-{method}-{output}"
     csv_path = sweep_dir / f"{stem}.csv"
     table.to_csv(csv_path, index=False)
-    plot_path = _bar_chart(sweep_dir, csv_path, sweep_dir / f"{stem}.png") if plot else None
+    plot_path = _bar_chart(sweep_dir, csv_path, sweep_dir / f"{stem}.png", dpi) if plot else None
     return SensitivityReport(
         method, output, table, csv_path, plot_path, n_points, len(runs), sweep_dir
     )
 
 
-def _bar_chart(sweep_dir: Path, csv_path: Path, path: Path) -> Path:
+def _bar_chart(sweep_dir: Path, csv_path: Path, path: Path, dpi: float | None) -> Path:
     """The ranked-indices figure of ``analysis.plots``, so it looks like every other figure."""
     from analysis.plots import save_figure, sensitivity_figure
 
-    return save_figure(sensitivity_figure(sweep_dir, file=csv_path), path)
+    return save_figure(sensitivity_figure(sweep_dir, file=csv_path), path, dpi=dpi)
 
 
 def format_indices(report: SensitivityReport) -> str:
