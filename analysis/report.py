@@ -17,10 +17,11 @@ import pandas as pd
 
 from analysis import plots
 from analysis.io import AnalysisError, RunData, SweepData, load
+from analysis.numbers import format_number
 from analysis.plots._axes import pyplot
-from analysis.plots._levels import format_value
 from analysis.plots.save import write_figure
 from sim.economics.concentration import NO_MARKET
+from sim.paramdoc import short_label
 
 CAPTIONS = {
     "concentration": "Market concentration: the Herfindahl-Hirschman index on revenue shares "
@@ -65,7 +66,8 @@ def _esc(value) -> str:
 
 
 def _num(value, kind: str = "g") -> str:
-    """A number for a table cell: ``usd``, ``pct``, ``int``, ``sci`` or general."""
+    """A number for a table cell: ``usd``, ``pct``, ``int``, or general (``format_number``:
+    ``150M``, ``18.5``, ``3.14e25``)."""
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -81,9 +83,7 @@ def _num(value, kind: str = "g") -> str:
         return f"{v:.1%}"
     if kind == "int":
         return f"{v:,.0f}"
-    if kind == "sci":
-        return f"{v:.2e}"
-    return f"{v:.3g}"
+    return format_number(v)
 
 
 def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
@@ -130,6 +130,26 @@ def _figures_html(data, image_format: str, dpi: float | None = None) -> str:
 # ------------------------------------------------------------------------------------ run
 
 
+KEY_PARAMETERS = (
+    "start",
+    "end",
+    "step_months",
+    "seed",
+    "world.progress_regime",
+    "world.scaling_law",
+    "hardware.doubling_time_years",
+    "hardware.max_run_months",
+    "market.inertia",
+    "market.spending_start_usd_per_year",
+    "mechanisms.warm_start.kappa",
+)
+
+
+def _value(value) -> str:
+    """A parameter's value for a table: numbers formatted (``150M``), the rest as written."""
+    return format_number(value) if isinstance(value, int | float) else str(value)
+
+
 def _key_parameters(scenario: dict) -> list[list[str]]:
     def get(path: str):
         node = scenario
@@ -140,22 +160,12 @@ def _key_parameters(scenario: dict) -> list[list[str]]:
         return node
 
     rows = []
-    for path, label in (
-        ("start", "start"),
-        ("end", "end"),
-        ("step_months", "step (months)"),
-        ("seed", "seed"),
-        ("world.progress_regime", "progress regime"),
-        ("world.scaling_law", "scaling law"),
-        ("hardware.doubling_time_years", "FLOP/$ doubling time (years)"),
-        ("hardware.max_run_months", "longest run (months)"),
-        ("market.inertia", "customer inertia"),
-        ("market.spending_start_usd_per_year", "AI spending at start (USD/yr)"),
-        ("mechanisms.warm_start.kappa", "warm-start credit κ"),
-    ):
+    for path in KEY_PARAMETERS:
         value = get(path)
         if value is not None:
-            rows.append([_esc(label), f"<code>{_esc(path)}</code>", _esc(value)])
+            rows.append(
+                [_esc(short_label(path)), f"<code>{_esc(path)}</code>", _esc(_value(value))]
+            )
     mechanisms = scenario.get("mechanisms") or {}
     on = [k for k, v in mechanisms.items() if isinstance(v, dict) and v.get("enabled", True)]
     off = [k for k, v in mechanisms.items() if isinstance(v, dict) and not v.get("enabled", True)]
@@ -192,12 +202,12 @@ def _run_summary(run: RunData) -> list[list[str]]:
             "frontier capability",
             f"{_num(last['frontier_capability'])} ({_esc(last['frontier_lab'] or 'none')})",
         ],
-        ["largest training run", _num(last["frontier_training_flop"], "sci") + " FLOP"],
+        ["largest training run", _num(last["frontier_training_flop"]) + " FLOP"],
         ["costliest training run", _num(last["frontier_run_cost_usd"], "usd")],
-        ["runnable copies at 10 tokens/s", _num(last["runnable_copies"], "sci")],
-        ["training-to-serving cost ratio", _num(last["training_to_serving_ratio"], "sci")],
-        ["world compute / largest run", _num(last["hardware_overhang_world"], "sci")],
-        ["richest lab's budget / largest run", _num(last["hardware_overhang_budget"], "sci")],
+        ["runnable copies at 10 tokens/s", _num(last["runnable_copies"])],
+        ["training-to-serving cost ratio", _num(last["training_to_serving_ratio"])],
+        ["world compute / largest run", _num(last["hardware_overhang_world"])],
+        ["richest lab's budget / largest run", _num(last["hardware_overhang_budget"])],
         ["models trained", _num(len(run.models), "int")],
     ]
 
@@ -288,7 +298,11 @@ def run_report_html(run: RunData, image_format: str = "png", dpi: float | None =
 
 def _structure_table_html(sweep: SweepData, parameter: str) -> str:
     table = plots.structure_table(sweep, parameter)
-    header = [parameter, "runs", *[c.replace("_", " ") for c in table.columns if c != "n"]]
+    header = [
+        short_label(parameter),
+        "runs",
+        *[c.replace("_", " ") for c in table.columns if c != "n"],
+    ]
     rows = []
     for level, row in table.iterrows():
         rows.append(
@@ -304,7 +318,7 @@ def _structure_table_html(sweep: SweepData, parameter: str) -> str:
 def _spec_text(spec) -> str:
     """A parameter's specification from the sweep file as short text."""
     if isinstance(spec, dict):
-        return ", ".join(f"{k} {v}" for k, v in spec.items() if v not in (None, False))
+        return ", ".join(f"{k} {_value(v)}" for k, v in spec.items() if v not in (None, False))
     if isinstance(spec, list | tuple):
         return f"list of {len(spec)}"
     return "" if spec is None else str(spec)
@@ -321,13 +335,17 @@ def sweep_report_html(sweep: SweepData, image_format: str = "png", dpi: float | 
     for p in sweep.parameters:
         values = sorted(pd.unique(runs[p].dropna()))
         if len(values) <= 12:
-            shown = ", ".join(format_value(v) for v in values)
+            shown = ", ".join(format_number(v) for v in values)
         else:  # a sampled design: the range, not dozens of near-equal numbers
             shown = (
-                f"{format_value(values[0])} to {format_value(values[-1])} ({len(values)} values)"
+                f"{format_number(values[0])} to {format_number(values[-1])} ({len(values)} values)"
             )
         param_rows.append(
-            [f"<code>{_esc(p)}</code>", _esc(_spec_text(declared.get(p))), _esc(shown)]
+            [
+                f"{_esc(short_label(p))}<br><code>{_esc(p)}</code>",
+                _esc(_spec_text(declared.get(p))),
+                _esc(shown),
+            ]
         )
     summary = [
         ["base scenario", _esc(spec.get("base", "n/a"))],
@@ -343,12 +361,12 @@ def sweep_report_html(sweep: SweepData, image_format: str = "png", dpi: float | 
     for col, kind, label in (
         ("hhi_final", "int", "final HHI, median (10-90%)"),
         ("frontier_capability_final", "g", "final frontier capability, median (10-90%)"),
-        ("largest_run_flop", "sci", "largest run (FLOP), median (10-90%)"),
+        ("largest_run_flop", "g", "largest run (FLOP), median (10-90%)"),
     ):
         if col in ok and len(ok):
             q = ok[col].astype(float).quantile([0.1, 0.5, 0.9])
             summary.append(
-                [label, f"{_num(q[0.5], kind)} ({_num(q[0.1], kind)}-{_num(q[0.9], kind)})"]
+                [label, f"{_num(q[0.5], kind)} ({_num(q[0.1], kind)}–{_num(q[0.9], kind)})"]
             )
     if "leader_final" in ok and len(ok):
         counts = (

@@ -25,6 +25,7 @@ from sim.economics.concentration import (  # noqa: E402
     MODERATELY_CONCENTRATED_HHI,
     MONOPOLY_CR1,
 )
+from sim.paramdoc import short_label  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "scenarios" / "sweeps" / "smoke.yaml"
@@ -386,7 +387,8 @@ def test_phase_figures(sweep_data):
     cells = [p for p in ax.patches if str(p.get_gid()).startswith("cell:")]
     runs = sweep_data.ok_runs
     assert len(cells) == runs[x].nunique() * runs[y].nunique()
-    assert ax.get_xlabel() == x and ax.get_ylabel().replace("\n", "") == y
+    assert ax.get_xlabel() == short_label(x) == "warm-start credit κ"
+    assert ax.get_ylabel().replace("\n", " ") == short_label(y)
     majority = runs.groupby([x, y])["structure_final"].agg(lambda s: s.value_counts().index[0])
     assert {p.get_gid() for p in cells} == {f"cell:{s}" for s in majority}
 
@@ -397,6 +399,64 @@ def test_phase_figures(sweep_data):
     table = plots.structure_table(sweep_data, x)
     assert list(table.index) == [plots._format_value(v) for v in sorted(runs[x].unique())]
     assert (table.drop(columns="n").sum(axis=1).round(9) == 1).all()
+
+
+def _texts(fig) -> list[str]:
+    """Every piece of text a figure shows: titles, axis labels, ticks, legends, annotations."""
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+
+
+def test_sweep_figures_name_parameters_by_label_not_path(sweep_data):
+    """Axis labels, legends and ticks say "warm-start credit κ" and "0.1", never the dotted
+    path or a raw float (the metric keeps its column name: it names the CSV)."""
+    x, y = "mechanisms.warm_start.kappa", "mechanisms.imitation.capability_penalty"
+    figures = [
+        plots.concentration_figure(sweep_data, by=x),
+        plots.phase_figure(sweep_data, x, y),
+        plots.phase_shares_figure(sweep_data, x, y),
+        plots.sensitivity_figure(sweep_data),
+    ]
+    for fig in figures:
+        texts = _texts(fig)
+        raw = [t for t in texts if "mechanisms." in t or "warm_start" in t or "e+" in t]
+        assert not raw, raw
+    legend = figures[0].legends[0]
+    assert legend.get_title().get_text() == "warm-start credit κ"
+    assert [t.get_text().split(" (n=")[0] for t in legend.get_texts()][:2] == ["0.1", "0.5"]
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [(1.5e8, "150M"), (18.5, "18.5"), (1.85e01, "18.5"), (0, "0"), (2034.0, "2034"),
+     (12_000, "12k"), (999_960, "1M"), (3.14e25, "3.14e25"), (0.0004, "4e-4"),
+     (0.123456, "0.123"), (-2.5e6, "-2.5M"), (True, "true"), (float("nan"), "n/a"),
+     ("epoch_refit", "epoch_refit")],
+)  # fmt: skip
+def test_format_number(value, text):
+    from analysis.numbers import format_number
+
+    assert format_number(value) == text
+
+
+@pytest.mark.parametrize(
+    "path, label",
+    [("mechanisms.warm_start.kappa", "warm-start credit κ"),
+     ("market.spending_start_usd_per_year", "AI spending at start (USD/yr)"),
+     ("hardware.doubling_time_years", "FLOP/USD doubling time (years)"),
+     ("market.spending_growth_per_year", "market spending growth (per year)"),
+     ("mechanisms.imitation.capability_penalty", "imitation capability penalty"),
+     ("world.research_noise_sigma", "world research noise σ"),
+     ("labs.openai.engineers", "openai engineers"),
+     ("not.a_known_path", "not a known path")],
+)  # fmt: skip
+def test_short_labels_come_from_the_schema(path, label):
+    from sim.paramdoc import field_at, parameter_unit
+
+    assert short_label(path) == label
+    assert (field_at(path) is None) == path.startswith("not.")
+    assert parameter_unit("market.spending_start_usd_per_year") == "USD/yr"
+    assert parameter_unit("market.inertia") is None
 
 
 def test_phase_over_an_unswept_parameter_is_refused(sweep_data):
@@ -411,7 +471,8 @@ def test_sensitivity_figure(sweep_data):
     assert len(bars) == 2 * len(sweep_data.parameters)
     ranked = [t.get_text() for t in ax.get_yticklabels()]
     table = pd.read_csv(next(sweep_data.path.glob("sensitivity-*.csv")))
-    assert ranked == table.sort_values("ST", ascending=False)["parameter"].tolist()
+    expected = table.sort_values("ST", ascending=False)["parameter"]
+    assert ranked == [short_label(p) for p in expected]
     assert "hhi_final" in fig._suptitle.get_text()
     from matplotlib.container import ErrorbarContainer
 
@@ -514,12 +575,19 @@ def test_report_for_a_run(run_dir, run_data):
         assert measure in text
     for lab in run_data.lab_order:
         assert lab in text
+    # parameters by label with units, numbers as people write them
+    assert "AI spending at start (USD/yr)" in text and ">150M<" in text
+    assert "warm-start credit κ" in text
+    tables = text.split("<h2>Figures</h2>")[0]
+    assert "150000000" not in tables and "e+" not in tables
 
 
 def test_report_for_a_sweep(sweep_dir, sweep_data):
     assert main(["report", str(sweep_dir), "--format", "svg"]) == 0
     text = (sweep_dir / "report.html").read_text()
     assert "Final structure by parameter" in text
+    tables = text.split("<h2>Figures</h2>")[0]
+    assert "warm-start credit κ" in tables and "e+" not in tables
     for p in sweep_data.parameters:
         assert p in text
     # concentration, phase, phase-shares, sensitivity

@@ -31,13 +31,13 @@ from analysis.io import (
     load_sweep,
     read_sensitivity,
 )
+from analysis.numbers import format_number as _format_value  # noqa: F401 (its old name)
 from analysis.plots._axes import pyplot as _plt  # noqa: F401 (name used before the split)
 from analysis.plots._events import MAX_EVENT_LABELS
 from analysis.plots._events import event_layout as _event_layout  # noqa: F401 (name used before the split)
 from analysis.plots._hhi import HHI_MAX, MONOPOLY_HHI_FLOOR
 from analysis.plots._levels import MAX_PARAMETER_LEVELS
 from analysis.plots._levels import format_level as _format_level  # noqa: F401 (name used before the split)
-from analysis.plots._levels import format_value as _format_value  # noqa: F401 (name used before the split)
 from analysis.plots.kinds import (
     ALL_KINDS,
     RUN_KINDS,

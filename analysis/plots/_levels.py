@@ -1,11 +1,15 @@
-"""Swept parameters' values as plotting levels (binned when a sampled design gives too many),
-their labels, and their colours."""
+"""Swept parameters as figures show them: their values as plotting levels (binned when a
+sampled design gives too many), the levels' labels and colours, and the parameters' short
+labels with units (from the schema, ``sim.paramdoc.short_label``)."""
 
 from __future__ import annotations
+
+import textwrap
 
 import numpy as np
 import pandas as pd
 
+from analysis.numbers import format_number
 from analysis.plots._axes import pyplot
 
 MAX_PARAMETER_LEVELS = 8  # more distinct values than this (sampled designs) are binned
@@ -26,21 +30,10 @@ def parameter_levels(values: pd.Series) -> tuple[pd.Series, list]:
 
 
 def format_level(v) -> str:
+    """A level as a tick or legend label: ``150M``, or ``0.1–0.5`` for a quantile bin."""
     if isinstance(v, pd.Interval):
-        return f"{format_value(v.left)}-{format_value(v.right)}"
-    return format_value(v)
-
-
-def format_value(v) -> str:
-    if isinstance(v, bool | np.bool_):
-        return str(v).lower()
-    if isinstance(v, int | np.integer):
-        return f"{v:,}"
-    if isinstance(v, float | np.floating):
-        if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
-            return f"{v:.2g}"
-        return f"{v:.3g}"
-    return str(v)
+        return f"{format_number(v.left)}–{format_number(v.right)}"
+    return format_number(v)
 
 
 def level_colors(n: int) -> list:
@@ -52,9 +45,11 @@ def level_colors(n: int) -> list:
     return [cmap(x) for x in np.linspace(0.0, 0.82, n)]
 
 
-def wrap_param(name: str, width: int = 28) -> str:
-    """A long dotted parameter path on two lines, broken at its last dot (for y labels)."""
-    if len(name) <= width or "." not in name:
-        return name
-    head, tail = name.rsplit(".", 1)
-    return f"{head}.\n{tail}"
+def parameter_label(path: str, width: int | None = None) -> str:
+    """A parameter's short label with its unit (``warm-start credit κ``, ``AI spending at
+    start (USD/yr)``), not its dotted path; wrapped to lines of at most ``width`` characters
+    when given (y axes)."""
+    from sim.paramdoc import short_label
+
+    label = short_label(path)
+    return "\n".join(textwrap.wrap(label, width)) if width else label

@@ -11,6 +11,7 @@ import pandas as pd
 from analysis import style
 from analysis.io import AnalysisError, read_sensitivity
 from analysis.plots._axes import add_title, as_sweep, subplots
+from analysis.plots._levels import parameter_label
 
 
 def sensitivity_figure(data, file: str | Path | None = None, top: int = 20):
@@ -63,7 +64,7 @@ def sensitivity_figure(data, file: str | Path | None = None, top: int = 20):
                 label=names.get(index, index),
                 gid=f"index:{index}",
             )
-        ax.set_yticks(y, ranked)
+        ax.set_yticks(y, [parameter_label(p) for p in ranked])
         ax.invert_yaxis()
         ax.axvline(0, color="#333333", lw=0.6)
         ax.set_xlabel(

@@ -14,10 +14,16 @@ from analysis import style
 from analysis.io import AnalysisError, SweepData
 from analysis.plots._axes import add_title, as_sweep, luminance, percent, pyplot, subplots
 from analysis.plots._hhi import draw_hhi_thresholds
-from analysis.plots._levels import format_level, level_colors, parameter_levels, wrap_param
+from analysis.plots._levels import (
+    format_level,
+    level_colors,
+    parameter_label,
+    parameter_levels,
+)
 from sim.economics.concentration import NO_MARKET
 
 BAND_QUANTILES = (0.1, 0.5, 0.9)
+Y_LABEL_CHARS = 24  # a y label's line length: longer labels wrap rather than squeeze the map
 
 
 def _sweep_series(sweep: SweepData, column: str) -> pd.DataFrame:
@@ -66,8 +72,8 @@ def sweep_concentration_figure(sweep: SweepData, by: str | None):
         style.format_date_axis(ax)
         title = f"sweep {sweep.name}: median HHI across replications"
         if by:
-            title += f", by {by}"
-        style.fig_legend(fig, handles, labels, title=by or None)
+            title += f", by {parameter_label(by)}"
+        style.fig_legend(fig, handles, labels, title=parameter_label(by) if by else None)
         add_title(fig, "Market concentration", title)
         return fig
 
@@ -170,8 +176,8 @@ def phase_figure(data, x: str, y: str):
         ax.set_ylim(-0.5, len(yorder) - 0.5)
         ax.set_xticks(range(len(xorder)), [format_level(v) for v in xorder])
         ax.set_yticks(range(len(yorder)), [format_level(v) for v in yorder])
-        ax.set_xlabel(x)
-        ax.set_ylabel(wrap_param(y))
+        ax.set_xlabel(parameter_label(x))
+        ax.set_ylabel(parameter_label(y, width=Y_LABEL_CHARS))
         ax.grid(False)
         order = [s for s in (*style.STRUCTURE_ORDER, NO_MARKET) if s in present]
         order += sorted(present - set(order))
@@ -244,9 +250,9 @@ def phase_shares_figure(data, x: str, y: str):
             ax.set_xticks(range(len(xorder)), [format_level(v) for v in xorder], rotation=0)
             ax.set_yticks(range(len(yorder)), [format_level(v) for v in yorder])
             ax.grid(False)
-        fig.supxlabel(x, fontsize=style.FONT_PT)
+        fig.supxlabel(parameter_label(x), fontsize=style.FONT_PT)
         for row in axes:
-            row[0].set_ylabel(wrap_param(y))
+            row[0].set_ylabel(parameter_label(y, width=Y_LABEL_CHARS))
         if image is not None:
             bar = fig.colorbar(image, ax=axes, shrink=0.8, format=percent())
             bar.set_label("share of replications")
