@@ -371,7 +371,8 @@ def load(directory: str | Path) -> RunData | SweepData:
 
 def read_sensitivity(path: str | Path) -> pd.DataFrame:
     """A sensitivity CSV normalised to columns ``parameter``, ``index`` (e.g. ``S1``, ``ST``,
-    ``mu_star``), ``value``, ``conf`` (half-width of the 95% interval; NaN if absent) and
+    ``mu_star``), ``value``, ``conf`` (half-width of the confidence interval; NaN if absent),
+    ``conf_level`` (that interval's level, e.g. 0.95; NaN in files that do not record it) and
     ``output`` (the metric analysed, if the file names it).
 
     Accepts the wide layout SALib's ``to_df()`` produces (one row per parameter, columns
@@ -388,6 +389,7 @@ def read_sensitivity(path: str | Path) -> pd.DataFrame:
         frame.columns[0],
     )
     output_col = next((lower[k] for k in ("output", "metric") if k in lower), None)
+    level_col = lower.get("conf_level")
     rows = []
     if "index" in lower and "value" in lower:
         conf = lower.get("conf") or lower.get("ci") or lower.get("confidence")
@@ -398,6 +400,7 @@ def read_sensitivity(path: str | Path) -> pd.DataFrame:
                     "index": str(rec[lower["index"]]),
                     "value": float(rec[lower["value"]]),
                     "conf": float(rec[conf]) if conf else float("nan"),
+                    "conf_level": float(rec[level_col]) if level_col else float("nan"),
                     "output": str(rec[output_col]) if output_col else "",
                 }
             )
@@ -417,10 +420,13 @@ def read_sensitivity(path: str | Path) -> pd.DataFrame:
                         "index": col,
                         "value": float(rec[col]),
                         "conf": float(rec[conf_col]) if conf_col else float("nan"),
+                        "conf_level": float(rec[level_col]) if level_col else float("nan"),
                         "output": str(rec[output_col]) if output_col else "",
                     }
                 )
-    out = pd.DataFrame(rows, columns=["parameter", "index", "value", "conf", "output"])
+    out = pd.DataFrame(
+        rows, columns=["parameter", "index", "value", "conf", "conf_level", "output"]
+    )
     if out.empty:
         raise AnalysisError(f"{path}: the sensitivity file has no rows")
     return out

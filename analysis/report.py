@@ -45,7 +45,8 @@ CAPTIONS = {
     "combination of the two swept parameters, with its share of replications.",
     "phase-shares": "Share of replications ending in each market structure, per combination "
     "of the two swept parameters.",
-    "sensitivity": "Sensitivity indices, ranked, with 95% confidence intervals.",
+    "sensitivity": "Sensitivity indices, ranked, with confidence intervals as error bars "
+    "(the axis label gives their level, as labsim sensitivity --conf set it).",
 }
 
 CSS = """

@@ -477,6 +477,16 @@ def test_sensitivity_figure(sweep_data):
     from matplotlib.container import ErrorbarContainer
 
     assert sum(isinstance(c, ErrorbarContainer) for c in ax.containers) == 2  # CIs on ST and S1
+    # the fixture's CSV predates the conf_level column: the figure does not pretend it is 95%
+    assert ax.get_xlabel().endswith("confidence interval (level not recorded)")
+
+
+def test_sensitivity_figure_draws_the_recorded_level(sweep_data, tmp_path):
+    csv = pd.read_csv(next(sweep_data.path.glob("sensitivity-*.csv")))
+    csv["conf_level"] = 0.8
+    csv.to_csv(tmp_path / "sensitivity-sobol-hhi_final.csv", index=False)
+    fig = plots.sensitivity_figure(sweep_data, file=tmp_path / "sensitivity-sobol-hhi_final.csv")
+    assert "bars: 80% confidence interval" in fig.axes[0].get_xlabel()
 
 
 # --------------------------------------------------------------------------------- CLI

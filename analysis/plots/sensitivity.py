@@ -14,8 +14,20 @@ from analysis.plots._axes import add_title, as_sweep, subplots
 from analysis.plots._levels import parameter_label
 
 
+def _interval_text(table: pd.DataFrame) -> str:
+    """What the error bars are: "90% confidence interval" at the level the CSV records
+    (``labsim sensitivity --conf``); files written before it recorded one say so."""
+    levels = table["conf_level"].dropna().unique()
+    if len(levels) == 1:
+        return f"{float(levels[0]) * 100:g}% confidence interval"
+    if len(levels) > 1:
+        return "confidence intervals at " + ", ".join(f"{float(v) * 100:g}%" for v in levels)
+    return "confidence interval (level not recorded)"
+
+
 def sensitivity_figure(data, file: str | Path | None = None, top: int = 20):
-    """Sensitivity indices ranked, with 95% confidence intervals: Sobol total (ST) and
+    """Sensitivity indices ranked, with confidence intervals at the level the analysis used
+    (the CSV's ``conf_level``): Sobol total (ST) and
     first-order (S1) indices, or Morris μ* (with σ), read from ``labsim sensitivity``'s CSV
     (``file``, or the first sensitivity CSV in the sweep directory)."""
     if file is None:
@@ -58,7 +70,8 @@ def sensitivity_figure(data, file: str | Path | None = None, top: int = 20):
                 y - 0.4 + height * (k + 0.5),
                 sub["value"],
                 height=height * 0.9,
-                xerr=np.where(np.isnan(conf), 0, conf),
+                # no bars at all for an index without intervals (Morris σ), not zero-width caps
+                xerr=np.where(np.isnan(conf), 0, conf) if np.isfinite(conf).any() else None,
                 color=style.OKABE_ITO[k],
                 error_kw=dict(ecolor="#333333", lw=0.8, capsize=2),
                 label=names.get(index, index),
@@ -67,11 +80,12 @@ def sensitivity_figure(data, file: str | Path | None = None, top: int = 20):
         ax.set_yticks(y, [parameter_label(p) for p in ranked])
         ax.invert_yaxis()
         ax.axvline(0, color="#333333", lw=0.6)
-        ax.set_xlabel(
-            "sensitivity index (bars: 95% confidence interval)"
+        what = (
+            "sensitivity index"
             if main in ("ST", "S1")
             else "elementary effect μ* (units of the output)"
         )
+        ax.set_xlabel(f"{what}; bars: {_interval_text(table)}")
         ax.grid(axis="y", visible=False)
         style.fig_legend(fig, *ax.get_legend_handles_labels())
         add_title(fig, f"Sensitivity of {output}", f"ranked by {names.get(main, main)}")

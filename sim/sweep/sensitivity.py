@@ -187,6 +187,8 @@ def analyze_sweep(
             }
         ).sort_values("mu_star", ascending=False, ignore_index=True)
 
+    # the level travels with the intervals, so a figure drawn later labels them right
+    table["conf_level"] = conf_level
     stem = f"sensitivity-{method}-{output}"
     csv_path = sweep_dir / f"{stem}.csv"
     table.to_csv(csv_path, index=False)
@@ -207,7 +209,8 @@ def format_indices(report: SensitivityReport) -> str:
     t = report.table
     head = (
         f"{report.method} sensitivity of {report.output}: {report.n_points} design points, "
-        f"{report.n_runs} runs ({report.sweep_dir})"
+        f"{report.n_runs} runs ({report.sweep_dir}); "
+        f"±: {float(t['conf_level'].iloc[0]) * 100:g}% confidence interval"
     )
     width = max(len(p) for p in t["parameter"])
     lines = [head]
