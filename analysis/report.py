@@ -23,11 +23,13 @@ from analysis.plots.save import write_figure
 from sim.economics.concentration import NO_MARKET
 from sim.paramdoc import short_label
 
-CAPTIONS = {
+THRESHOLDS = (
+    "the structure thresholds (1,000 and 1,800 from the 2023 US Merger Guidelines; 4,900 is "
+    "the lowest HHI of a market whose top firm holds 70%, labsim's monopoly line)"
+)
+RUN_CAPTIONS = {
     "concentration": "Market concentration: the Herfindahl-Hirschman index on revenue shares "
-    "(0-10,000) against the structure thresholds (1,000 and 1,800 from the 2023 US Merger "
-    "Guidelines; 4,900 is the lowest HHI of a market whose top firm holds 70%, labsim's "
-    "monopoly line), the realised structure, and market shares by lab.",
+    f"(0-10,000) against {THRESHOLDS}, the realised structure, and market shares by lab.",
     "shares": "Market shares by lab, the leader at each date with its tenure, and the run's "
     "events.",
     "race": "The race: each lab's capability (share of economically valuable tasks) and "
@@ -41,13 +43,31 @@ CAPTIONS = {
     "and staff spending (annualised).",
     "lineage": "Model lineage: each model at its completion date in its lab's lane; edges "
     "link a model to the model it was warm-started from, distilled from or imitated.",
+}
+# A sweep's figures differ from a run's of the same kind (the sweep's concentration figure
+# has no shares panel); {by}, {x} and {y} are the swept parameters the figures use.
+SWEEP_CAPTIONS = {
+    "concentration": "Market concentration across replications: the median "
+    "Herfindahl-Hirschman index on revenue shares (0-10,000) with its 10-90% band, one line "
+    f"per value of {{by}} (quartile bins for a sampled design), against {THRESHOLDS}.",
     "phase": "Monopoly or oligopoly: the final structure most replications end in, per "
-    "combination of the two swept parameters, with its share of replications.",
+    "combination of {x} and {y}, with its share of replications.",
     "phase-shares": "Share of replications ending in each market structure, per combination "
-    "of the two swept parameters.",
+    "of {x} and {y}.",
     "sensitivity": "Sensitivity indices, ranked, with confidence intervals as error bars "
     "(the axis label gives their level, as labsim sensitivity --conf set it).",
 }
+
+
+def _captions(data) -> dict[str, str]:
+    """The captions of ``data``'s figures, naming the swept parameters they use (the same
+    defaults as ``figures_for``: the first swept parameter, and the first two)."""
+    if isinstance(data, RunData):
+        return RUN_CAPTIONS
+    swept = [short_label(p) for p in data.parameters] or ["all runs pooled"]
+    names = {"by": swept[0], "x": swept[0], "y": swept[1] if len(swept) > 1 else swept[0]}
+    return {kind: text.format(**names) for kind, text in SWEEP_CAPTIONS.items()}
+
 
 CSS = """
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:980px;
@@ -116,6 +136,7 @@ def _embed(fig, image_format: str, dpi: float | None = None) -> str:
 
 def _figures_html(data, image_format: str, dpi: float | None = None) -> str:
     parts = []
+    captions = _captions(data)
     for stem, build in plots.figures_for(data):
         kind = "sensitivity" if stem.startswith("sensitivity") else stem
         try:
@@ -123,7 +144,7 @@ def _figures_html(data, image_format: str, dpi: float | None = None) -> str:
         except AnalysisError as exc:
             body = f'<p class="error">{_esc(exc)}</p>'
         parts.append(
-            f"<figure>{body}<figcaption>{_esc(CAPTIONS.get(kind, stem))}</figcaption></figure>"
+            f"<figure>{body}<figcaption>{_esc(captions.get(kind, stem))}</figcaption></figure>"
         )
     return "\n".join(parts)
 
@@ -319,7 +340,9 @@ def _structure_table_html(sweep: SweepData, parameter: str) -> str:
 def _spec_text(spec) -> str:
     """A parameter's specification from the sweep file as short text."""
     if isinstance(spec, dict):
-        return ", ".join(f"{k} {_value(v)}" for k, v in spec.items() if v not in (None, False))
+        # "is", not "in (None, False)": 0 == False, and "low: 0" must show
+        shown = {k: v for k, v in spec.items() if v is not None and v is not False}
+        return ", ".join(f"{k} {_value(v)}" for k, v in shown.items())
     if isinstance(spec, list | tuple):
         return f"list of {len(spec)}"
     return "" if spec is None else str(spec)

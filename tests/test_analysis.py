@@ -605,6 +605,27 @@ def test_report_for_a_sweep(sweep_dir, sweep_data):
     assert "<script" not in text
 
 
+def test_sweep_report_captions_its_own_figures_and_keeps_zero_bounds(sweep_data):
+    """The sweep's concentration caption describes the sweep figure (median and band, no
+    shares panel), naming the parameter; a declared bound of 0 is shown, not dropped."""
+    import dataclasses
+    import re
+
+    from analysis.report import _spec_text, sweep_report_html
+
+    assert _spec_text({"low": 0, "high": 0.8, "num": 6, "log": False}) == "low 0, high 0.8, num 6"
+    assert _spec_text({"low": 0.0, "high": 1.0, "log": True}) == "low 0, high 1, log true"
+    spec = dict(sweep_data.spec)
+    spec["parameters"] = {p: {"low": 0.0, "high": 0.8} for p in sweep_data.parameters}
+    text = sweep_report_html(dataclasses.replace(sweep_data, spec=spec))
+    assert text.count("low 0, high 0.8") == len(sweep_data.parameters)
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", text)
+    concentration = next(c for c in captions if c.startswith("Market concentration"))
+    assert "median" in concentration and "shares by lab" not in concentration
+    assert "warm-start credit κ" in concentration
+    assert any("imitation capability penalty" in c for c in captions if "Monopoly" in c)
+
+
 def test_help_does_not_load_matplotlib():
     code = "import sys, analysis.cli; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
