@@ -48,6 +48,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="sweep concentration: one line per value of this parameter (default: the first)",
     )
     p.add_argument(
+        "--shares",
+        choices=("revenue", "users"),
+        default="revenue",
+        help="run concentration figure: shares of revenue (default), or of users, where "
+        "open-weights labs count (written as concentration-users)",
+    )
+    p.add_argument(
         "--out", default=None, metavar="DIR", help="folder for the figures (default: DIR/plots)"
     )
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="file format")
@@ -94,7 +101,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     try:
         data = load(args.directory)
         kinds = list(dict.fromkeys(args.kind)) if args.kind else None
-        builders = figures_for(data, kinds, x=args.x, y=args.y, by=args.by)
+        builders = figures_for(data, kinds, x=args.x, y=args.y, by=args.by, shares=args.shares)
         if args.by is not None and data.kind == "sweep":
             data.require_parameter(args.by)
         out_dir = Path(args.out) if args.out else Path(args.directory) / "plots"

@@ -133,6 +133,15 @@ class RunData:
         top = set(rank[:k])
         return [lab for lab in order if lab in top]
 
+    def open_weights_labs(self) -> set[str]:
+        """Labs that released open-weights models: their users pay hosts, not them, so they
+        have users but no revenue."""
+        models = self.models
+        if "open_weights" not in models or "lab" not in models:
+            return set()
+        flags = models["open_weights"].astype(str).str.lower().isin(("true", "1"))
+        return set(models.loc[flags, "lab"])
+
     def lab_colors(self) -> dict[str, str]:
         """Colour of every lab of the run, the same in every figure (grey for labs not
         highlighted in a crowded run)."""

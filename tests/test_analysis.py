@@ -359,6 +359,69 @@ def test_public_names_survive_the_package_split():
     assert [n for n in names if not hasattr(plots, n)] == []
 
 
+@pytest.fixture(scope="module")
+def open_run():
+    """A run with open-weights labs (users but no revenue), straight from memory."""
+    from sim.results import run
+    from sim.scenario import load_scenario
+
+    return run(load_scenario(ROOT / "scenarios" / "open-diffusion.yaml", {"end": "2025-01"}))
+
+
+def test_concentration_on_user_shares_counts_open_weights(open_run):
+    """shares="users": the HHI is computed from every lab's share of users (labs.csv
+    market_share), so open-weights labs, which earn no revenue, count and show."""
+    import numpy as np
+
+    from analysis.io import run_data
+
+    data = run_data(open_run)
+    open_labs = data.open_weights_labs()
+    assert open_labs and all(data.labs.loc[data.labs["lab"].isin(open_labs), "revenue_share"] == 0)
+
+    revenue = plots.concentration_figure(open_run)
+    users = plots.concentration_figure(open_run, shares="users")
+    hhi_revenue = _lines(revenue.axes[0], "hhi")[0].get_ydata()
+    hhi_users = _lines(users.axes[0], "hhi")[0].get_ydata()
+    np.testing.assert_allclose(hhi_revenue, data.timeseries["hhi"])
+    expected = data.labs.groupby("step")["market_share"].apply(lambda s: 10000 * (s**2).sum())
+    # a month with no users has no HHI (NaN), as the recorder writes for no revenue
+    np.testing.assert_allclose(hhi_users, expected.replace(0.0, np.nan).to_numpy())
+    assert not np.allclose(hhi_users, hhi_revenue)
+    assert "user" in users.axes[0].get_ylabel() and "users" in users.axes[2].get_ylabel()
+    # open-weights labs have a layer with area in the user stack, and the legend says so
+    layers = [c for c in users.axes[2].collections if isinstance(c, PolyCollection)]
+    shown = data.highlighted_labs()
+
+    def area(layer):  # shoelace formula over the layer's outline
+        x, y = layer.get_paths()[0].vertices.T
+        return abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2
+
+    revenue_layers = [c for c in revenue.axes[2].collections if isinstance(c, PolyCollection)]
+    shown_open = [k for k, lab in enumerate(shown) if lab in open_labs]
+    assert shown_open
+    for k in shown_open:
+        assert area(layers[k]) > 1 and area(revenue_layers[k]) < 1e-6
+    legend = [t.get_text() for t in users.legends[0].get_texts()]
+    assert any(t.endswith("(open weights)") for t in legend)
+    assert not any(
+        "open weights" in t for t in [x.get_text() for x in revenue.legends[0].get_texts()]
+    )
+    with pytest.raises(AnalysisError, match="--shares"):
+        plots.concentration_figure(open_run, shares="customers")
+
+
+def test_user_shares_from_the_command_line(run_dir, sweep_dir, tmp_path, capsys):
+    assert main(["plot", str(run_dir), "--kind", "concentration", "--shares", "users",
+                 "--out", str(tmp_path)]) == 0  # fmt: skip
+    assert [p.name for p in tmp_path.iterdir()] == ["concentration-users.png"]
+    capsys.readouterr()
+    assert main(["plot", str(sweep_dir), "--shares", "users", "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--shares users needs a run directory" in err[0]
+    assert not (tmp_path / "s").exists()
+
+
 # ------------------------------------------------------------------------ sweep figures
 
 

@@ -47,6 +47,7 @@ from analysis.plots.kinds import (
 )
 from analysis.plots.lineage import MAX_LINEAGE_NODES, lineage_figure
 from analysis.plots.run import (
+    SHARES,
     beliefs_figure,
     market_shares_figure,
     overhang_figure,
@@ -80,6 +81,7 @@ __all__ = [
     "MONOPOLY_HHI_FLOOR",
     "NO_MARKET",
     "RUN_KINDS",
+    "SHARES",
     "SWEEP_KINDS",
     "AnalysisError",
     "RunData",

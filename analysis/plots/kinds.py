@@ -9,6 +9,7 @@ from analysis.io import AnalysisError, RunData, SweepData, as_data
 from analysis.plots.lineage import lineage_figure
 from analysis.plots.run import (
     beliefs_figure,
+    check_shares,
     market_shares_figure,
     overhang_figure,
     race_figure,
@@ -22,18 +23,27 @@ SWEEP_KINDS = ("concentration", "phase", "phase-shares", "sensitivity")
 ALL_KINDS = tuple(dict.fromkeys(RUN_KINDS + SWEEP_KINDS))
 
 
-def concentration_figure(data, by: str | None = None):
+def concentration_figure(data, by: str | None = None, shares: str = "revenue"):
     """Run: HHI over time over the shaded structure bands, a strip with the realised market
-    structure, and stacked market shares by lab. Sweep: the median HHI with a 10-90% band
-    across replications, one line per value of the swept parameter ``by`` (default: the
-    first swept parameter). ``data``: a run or sweep directory, a ``sim.results.RunResult``,
-    or the ``RunData``/``SweepData`` from ``analysis.io``."""
+    structure, and stacked market shares by lab; ``shares="users"`` measures all three on
+    shares of users, where open-weights labs (which earn no revenue) count. Sweep: the
+    median HHI with a 10-90% band across replications, one line per value of the swept
+    parameter ``by`` (default: the first swept parameter). ``data``: a run or sweep
+    directory, a ``sim.results.RunResult``, or the ``RunData``/``SweepData`` from
+    ``analysis.io``."""
+    check_shares(shares)
     data = as_data(data)
     if isinstance(data, SweepData):
+        if shares != "revenue":
+            raise AnalysisError(_SWEEP_USERS.format(path=data.path))
         return sweep_concentration_figure(data, by)
-    return run_concentration_figure(data)
+    return run_concentration_figure(data, shares)
 
 
+_SWEEP_USERS = (
+    "--shares users needs a run directory: {path} is a sweep, and a sweep records the HHI "
+    "on revenue shares only"
+)
 _RUN_BUILDERS: dict[str, Callable] = {
     "concentration": concentration_figure,
     "shares": market_shares_figure,
@@ -50,10 +60,13 @@ def figures_for(
     x: str | None = None,
     y: str | None = None,
     by: str | None = None,
+    shares: str = "revenue",
 ) -> list[tuple[str, Callable[[], object]]]:
     """(file stem, builder) for each requested figure kind that fits ``data`` (a directory, a
     ``RunResult`` or loaded data); with no ``kinds``, every figure that fits. A kind that does
-    not fit raises ``AnalysisError``."""
+    not fit raises ``AnalysisError``. ``shares="users"``: the run's concentration figure on
+    user shares, as ``concentration-users`` so it sits beside the revenue one."""
+    check_shares(shares)
     data = as_data(data)
     if isinstance(data, RunData):
         if kinds is None:
@@ -65,9 +78,15 @@ def figures_for(
                     f"--kind {kind} needs a sweep directory; {data.where} is a single run "
                     f"(run figures: {', '.join(RUN_KINDS)})"
                 )
-            out.append((kind, lambda b=_RUN_BUILDERS[kind]: b(data)))
+            if kind == "concentration" and shares != "revenue":
+                stem = f"concentration-{shares}"
+                out.append((stem, lambda: concentration_figure(data, shares=shares)))
+            else:
+                out.append((kind, lambda b=_RUN_BUILDERS[kind]: b(data)))
         return out
     sweep: SweepData = data
+    if shares != "revenue":
+        raise AnalysisError(_SWEEP_USERS.format(path=sweep.path))
     explicit = kinds is not None
     if kinds is None:
         kinds = ["concentration"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import style
-from analysis.io import RunData
+from analysis.io import AnalysisError, RunData
 from analysis.plots._axes import (
     add_title,
     as_run,
@@ -23,33 +23,63 @@ from analysis.plots._axes import (
 )
 from analysis.plots._events import MAX_EVENT_LABELS, event_layout, event_strip
 from analysis.plots._hhi import draw_hhi_thresholds
+from sim.economics import concentration as conc
+
+SHARES = ("revenue", "users")  # what the concentration figure measures shares of
+SHARE_AXIS_LABELS = {"revenue": "market share\n(of revenue)", "users": "market share\n(of users)"}
 
 
-def _share_matrix(run: RunData) -> pd.DataFrame:
-    """Share of industry revenue by time (rows) and lab (columns, order of appearance); 0
-    where a lab is not in the market. Open-weights labs earn no revenue (their users pay
-    hosts), so they do not appear; older run directories without the column fall back to
-    usage shares."""
-    column = "revenue_share" if "revenue_share" in run.labs else "market_share"
-    shares = run.labs.pivot_table(index="time", columns="lab", values=column, aggfunc="sum")
-    shares = shares.reindex(index=run.timeseries["time"].drop_duplicates(), columns=run.lab_order)
-    return shares.fillna(0.0).clip(lower=0.0)
+def check_shares(shares: str) -> str:
+    if shares not in SHARES:
+        raise AnalysisError(f"--shares {shares}: expected one of {', '.join(SHARES)}")
+    return shares
 
 
-def _stack_shares(ax, run: RunData, colors: dict[str, str]) -> None:
+def _share_matrix(run: RunData, shares: str = "revenue") -> pd.DataFrame:
+    """Share of industry revenue, or of users, by time (rows) and lab (columns, order of
+    appearance); 0 where a lab is not in the market. Open-weights labs earn no revenue
+    (their users pay hosts), so they appear in user shares only; older run directories
+    without the revenue column fall back to user shares."""
+    column = (
+        "revenue_share" if shares == "revenue" and "revenue_share" in run.labs else "market_share"
+    )
+    matrix = run.labs.pivot_table(index="time", columns="lab", values=column, aggfunc="sum")
+    matrix = matrix.reindex(index=run.timeseries["time"].drop_duplicates(), columns=run.lab_order)
+    return matrix.fillna(0.0).clip(lower=0.0)
+
+
+def _concentration_over_time(run: RunData, shares: str) -> pd.DataFrame:
+    """HHI and structure label by time: as recorded (revenue shares), or computed with the
+    model's own measure (``sim.economics.concentration``) from the user shares, where
+    open-weights labs count as firms."""
+    ts = run.timeseries
+    if shares == "revenue":
+        return pd.DataFrame({"time": ts["time"], "hhi": ts["hhi"], "structure": ts["structure"]})
+    matrix = _share_matrix(run, "users")
+    rows = [conc.concentration(row) if sum(row) > 0 else None for row in matrix.to_numpy().tolist()]
+    return pd.DataFrame(
+        {
+            "time": matrix.index,
+            "hhi": [m.hhi if m else float("nan") for m in rows],
+            "structure": [m.structure if m else conc.NO_MARKET for m in rows],
+        }
+    )
+
+
+def _stack_shares(ax, run: RunData, colors: dict[str, str], shares: str = "revenue") -> None:
     """Stacked shares of the highlighted labs, the other labs summed in one grey layer on top."""
-    shares = _share_matrix(run)
-    shown = [lab for lab in run.highlighted_labs() if lab in shares.columns]
-    others = [lab for lab in shares.columns if lab not in shown]
-    layers = [shares[lab].to_numpy() for lab in shown]
+    matrix = _share_matrix(run, shares)
+    shown = [lab for lab in run.highlighted_labs() if lab in matrix.columns]
+    others = [lab for lab in matrix.columns if lab not in shown]
+    layers = [matrix[lab].to_numpy() for lab in shown]
     layer_colors = [colors[lab] for lab in shown]
     labels = list(shown)
     if others:
-        layers.append(shares[others].sum(axis=1).to_numpy())
+        layers.append(matrix[others].sum(axis=1).to_numpy())
         layer_colors.append(style.OTHER_LABS)
         labels.append(style.OTHER_LABEL)
     ax.stackplot(
-        shares.index,
+        matrix.index,
         *layers,
         colors=layer_colors,
         labels=labels,
@@ -58,37 +88,48 @@ def _stack_shares(ax, run: RunData, colors: dict[str, str]) -> None:
         gid="shares",
     )
     ax.set_ylim(0, 1)
-    ax.set_ylabel("market share\n(of revenue)")
+    ax.set_ylabel(SHARE_AXIS_LABELS[shares])
     ax.yaxis.set_major_formatter(percent())
     ax.grid(False)
-    ax.set_xlim(shares.index.min(), shares.index.max())
+    ax.set_xlim(matrix.index.min(), matrix.index.max())
 
 
-def run_concentration_figure(data):
+def run_concentration_figure(data, shares: str = "revenue"):
     """HHI over time over the shaded structure bands, a strip with the realised market
-    structure, and stacked market shares by lab."""
+    structure, and stacked market shares by lab. ``shares="revenue"`` (the model's measure:
+    open weights earn nothing) or ``"users"`` (every lab's share of users, open-weights labs
+    included; HHI and structure computed from those shares)."""
+    check_shares(shares)
     run = as_run(data)
     with style.figure_style():
         colors = run.lab_colors()
         fig, (ax_h, ax_k, ax_s) = subplots(3, 5.2, height_ratios=[1.1, 0.09, 1])
-        ts = run.timeseries
+        measured = _concentration_over_time(run, shares)
         draw_hhi_thresholds(ax_h)
-        ax_h.plot(ts["time"], ts["hhi"], color="black", lw=1.6, label="HHI", gid="hhi")
+        if shares == "users":
+            ax_h.set_ylabel("HHI of user shares\n(0-10,000)")
+        ax_h.plot(measured["time"], measured["hhi"], color="black", lw=1.6, label="HHI", gid="hhi")
         # The structure label also depends on CR1 and CR2, not only on the HHI: show it.
         category_strip(
             ax_k,
-            ts["time"],
-            ts["structure"],
+            measured["time"],
+            measured["structure"],
             color_of=lambda s: style.STRUCTURE_COLORS.get(s, style.GREY),
             text_of=lambda s, _years: style.STRUCTURE_LABELS.get(s, s),
             ylabel="structure",
             gid="structure",
         )
-        _stack_shares(ax_s, run, colors)
+        _stack_shares(ax_s, run, colors, shares)
         style.format_date_axis(ax_s)
         handles, labels = lab_handles(run)
+        if shares == "users":
+            open_labs = run.open_weights_labs()
+            labels = [f"{lab} (open weights)" if lab in open_labs else lab for lab in labels]
         style.fig_legend(fig, handles, labels)
-        add_title(fig, "Market concentration", run_subtitle(run))
+        subtitle = run_subtitle(run)
+        if shares == "users":
+            subtitle += "; shares of users, open-weights labs included"
+        add_title(fig, "Market concentration", subtitle)
         return fig
 
 
