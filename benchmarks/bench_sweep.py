@@ -155,7 +155,7 @@ class BatchRunLabRace(mesa.Model):
         self.n_steps = self.inner.n_steps
         cols = ("hhi", "cr1", "cr3", "n_active", "n_effective", "structure", "leader")
         cols += ("frontier_capability", "frontier_lab", "frontier_training_flop")
-        from sim.recorder import TIMESERIES_COLUMNS
+        from sim.columns import TIMESERIES_COLUMNS
 
         idx = {c: TIMESERIES_COLUMNS.index(c) for c in cols}
         self.datacollector = mesa.DataCollector(

@@ -1,8 +1,8 @@
 """Labs: the agents of labsim (MODEL.md, "Agents").
 
 A lab holds its state and makes its own decisions (budget, hiring, runs, what to learn from
-results); the world (``sim.model.LabRaceModel``) sets prices, clears the market and keeps the
-books. Every cash movement goes through ``Lab.pay``/``Lab.receive`` (or ``Lab.sell``, which books
+results); the world (``sim.model.LabRaceModel``) runs the phases (``sim.phases``) that set
+prices, clear the market and keep the books. Every cash movement goes through ``Lab.pay``/``Lab.receive`` (or ``Lab.sell``, which books
 both sides of a sale) so the ledger balances.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import mesa
 
+from sim import frontier
 from sim.economics import funding as fin
 from sim.economics import progress
 from sim.ledger import Ledger
@@ -234,7 +235,7 @@ class Lab(mesa.Agent):
         expected_income = (self.last_margin_usd + parent_income) * months
         affordable = p.max_run_cash_share * max(self.cash_usd + expected_income, 0.0)
 
-        target = m.best_imitation_target(self) if p.imitates else None
+        target = frontier.best_imitation_target(m, self) if p.imitates else None
         if target is not None:
             model, cap, cost = target
             im_months = m.mech.imitation.months
@@ -329,7 +330,7 @@ class Lab(mesa.Agent):
             return
         if (m.k - self.last_improvement_step) * m.step_months > f.stall_months:
             return  # a stalled bet loses its funding
-        rival = m.best_rival_capability(self)
+        rival = frontier.best_rival_capability(m, self)
         lead = (self.capability - rival) / self.capability if self.capability > 0 else 0.0
         valuation = fin.valuation_usd(
             12.0 * self.last_revenue_usd,  # last_revenue_usd is per month

@@ -18,8 +18,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from sim.columns import TIMESERIES_COLUMNS
 from sim.params import Frozen, YearMonth, _coerce_year_month, parse_year_month
-from sim.recorder import TIMESERIES_COLUMNS
 from sim.scenario import ScenarioError, format_errors, read_yaml
 
 

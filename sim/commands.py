@@ -22,11 +22,21 @@ def add_set_argument(parser: argparse.ArgumentParser, help: str | None = None) -
     )
 
 
+def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=f"replace the {what} already in the output folder (its files only; a folder "
+        "holding anything else is still refused)",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a scenario and write its run directory")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's seed)")
     p.add_argument("--out", default=None, help="run directory (default: runs/NAME-sSEED)")
+    add_overwrite_argument(p, "run")
     add_set_argument(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--plot", action="store_true", help="also write plots/concentration.png")
@@ -51,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument(
         "--out", default=None, help="folder for calibration.csv/.md (default: runs/check-NAME)"
     )
+    add_overwrite_argument(c, "check")
     add_set_argument(c)
     c.add_argument(
         "--doc", default=None, help="also refresh the results block of this Markdown file"
@@ -63,19 +74,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import time
+
+    from sim.outdir import claim_folder, run_folder_kind
     from sim.results import run
     from sim.scenario import ScenarioError, load_scenario
     from sim.summary import format_summary
 
+    started = time.perf_counter()
     if args.dpi is not None:
         from analysis.plots.save import dpi_problem
 
         if problem := dpi_problem(args.dpi):
             raise ScenarioError([problem])
     scenario = load_scenario(args.scenario, args.overrides)
+    seed = scenario.seed if args.seed is None else args.seed
+    out = Path(args.out) if args.out else Path("runs") / f"{scenario.name}-s{seed}"
+    kind = run_folder_kind()
+    claim_folder(out, kind, args.overwrite, clear=False)  # refuse before running, not after
     result = run(scenario, seed=args.seed)
-    out = Path(args.out) if args.out else Path("runs") / f"{scenario.name}-s{result.seed}"
-    result.save(out, format=args.format)
+    result.save(out, format=args.format, overwrite=args.overwrite)
     if args.plot:
         from analysis.plots import save_concentration_figure
         from analysis.plots.save import use_file_backend
@@ -85,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.quiet:
         print(out)
     else:
-        print(format_summary(result, out))
+        print(format_summary(result, out, total_s=time.perf_counter() - started))
     return 0
 
 
@@ -104,6 +122,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from sim.calibration import check, format_markdown, format_table, load_targets, targets_path_for
+    from sim.outdir import CHECK_FOLDER, claim_folder
     from sim.scenario import ScenarioError, load_scenario
 
     if args.seeds < 1:
@@ -115,8 +134,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             [f"{targets_file}: no targets file (write one, or pass --targets FILE)"]
         )
     targets = load_targets(targets_file)
-    rows = check(scenario, targets, range(args.seeds))
     out = Path(args.out) if args.out else Path("runs") / f"check-{scenario.name}"
+    claim_folder(out, CHECK_FOLDER, args.overwrite, clear=False)
+    rows = check(scenario, targets, range(args.seeds))
+    claim_folder(out, CHECK_FOLDER, args.overwrite, clear=True)
     out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(out / "calibration.csv", index=False)
     title = f"Calibration of {scenario.name} over {args.seeds} seeds"

@@ -1,7 +1,7 @@
 """A lab's books for one step: every cash movement lands in one account (USD per step).
 
 Kept apart from ``sim.agents`` (which imports Mesa, 1-2 s) so that the output reference in
-``sim.recorder`` and the sweep machinery can name the accounts without importing the model.
+``sim.columns`` and the sweep machinery can name the accounts without importing the model.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ from conftest import SCENARIOS, load
 from test_model import check_invariants
 
 from sim.model import LabRaceModel
+from sim.phases import entry_exit
+from sim.phases.runs import effective_flop
 from sim.results import run
 from sim.scenario import merge_scenarios, resolve_file, validate
 
@@ -63,8 +65,8 @@ def test_reverse_distillation_saves_physical_compute():
     scenario = load(end="2021-01")
     model = LabRaceModel(scenario, seed=0)
     lab = model.active[0]
-    plain = model._effective_flop(lab, 1e24, None, 0.0, 0.0)
-    saved = model._effective_flop(lab, 1e24, None, 0.0, 0.1)
+    plain = effective_flop(model, lab, 1e24, None, 0.0, 0.0)
+    saved = effective_flop(model, lab, 1e24, None, 0.0, 0.1)
     assert saved == pytest.approx(plain / 0.9)
 
 
@@ -134,18 +136,18 @@ def test_learning_curve_makes_a_second_identical_run_cheaper_by_the_configured_f
     scenario = load(end="2021-01", **{"mechanisms.learning_curve.progress_ratio": 1.0})
     model = LabRaceModel(scenario, seed=0)
     lab = model.active[0]
-    first = model._effective_flop(lab, 1e24, None, 0.0, 0.0)
+    first = effective_flop(model, lab, 1e24, None, 0.0, 0.0)
     model._shown_best = first  # the same capability has now been shown
-    second = model._effective_flop(lab, 0.2e24, None, 0.0, 0.0)
+    second = effective_flop(model, lab, 0.2e24, None, 0.0, 0.0)
     assert second == pytest.approx(first)  # a fifth of the compute buys the same capability
     lab.completed_runs = 1
     model2 = LabRaceModel(
         load(end="2021-01", **{"mechanisms.learning_curve.progress_ratio": 0.8}), seed=0
     )
     lab2 = model2.active[0]
-    before = model2._effective_flop(lab2, 1e24, None, 0.0, 0.0)
+    before = effective_flop(model2, lab2, 1e24, None, 0.0, 0.0)
     lab2.completed_runs = 1
-    assert model2._effective_flop(lab2, 0.8e24, None, 0.0, 0.0) == pytest.approx(before)
+    assert effective_flop(model2, lab2, 0.8e24, None, 0.0, 0.0) == pytest.approx(before)
 
 
 # ------------------------------------------------------------------ entry
@@ -219,7 +221,7 @@ def _fail_openai_with_customers(antitrust_max_hhi):
     lab = model.labs_by_name["openai"]
     assert lab.market_share > 0
     lab.cash_usd = -1.0
-    model._fail(lab)
+    entry_exit.fail(model, lab)
     return model.events_log[-1]
 
 
@@ -242,7 +244,7 @@ def test_merger_conserves_cash_and_engineers():
     labs = {lab.name: lab for lab in model.active}
     cash = sum(lab.cash_usd for lab in model.active)
     engineers = sum(lab.engineers for lab in model.active)
-    model.merge(labs["google_brain"], labs["deepmind"], new_name="google_deepmind")
+    entry_exit.merge(model, labs["google_brain"], labs["deepmind"], new_name="google_deepmind")
     assert sum(lab.cash_usd for lab in model.active) == pytest.approx(cash)
     assert sum(lab.engineers for lab in model.active) == pytest.approx(engineers)
     assert labs["deepmind"].cash_usd == 0 and labs["deepmind"].engineers == 0

@@ -1,7 +1,10 @@
-"""What the model measures each step (MODEL.md, "What it measures each step").
+"""Recording, the last phase of a step: what the model measures (MODEL.md, "What it
+measures each step").
 
-Rows are kept as tuples and turned into DataFrames once, at the end: a run of hundreds of
-steps stays fast and its memory small. Column lists here are the output reference.
+Reads the model's state after the step (labs, prices, the frontier, the overhang) and appends
+one row to the time series and one per lab; changes nothing but its own rows and the
+frontier history it keeps for ``lead_months``. Rows are kept as tuples and turned into
+DataFrames once, at the end: a run of hundreds of steps stays fast and its memory small.
 """
 
 from __future__ import annotations
@@ -9,103 +12,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from sim import frontier
+from sim.columns import TIMESERIES_COLUMNS
 from sim.economics import concentration as conc
 from sim.economics import hardware as hw
 from sim.economics import overhang as oh
-from sim.ledger import INCOME_ACCOUNTS, SPENDING_ACCOUNTS
 
 if TYPE_CHECKING:
     from sim.agents import Lab, TrainedModel
-    from sim.model import LabRaceModel
-
-TIMESERIES_COLUMNS = (
-    "step",
-    "date",
-    "year",
-    "hhi",
-    "cr1",
-    "cr3",
-    "n_active",
-    "n_selling",
-    "n_effective",
-    "structure",
-    "leader",
-    "leader_tenure_months",
-    "frontier_capability",
-    "frontier_lab",
-    "frontier_training_flop",
-    "frontier_run_cost_usd",
-    "flop_per_usd",
-    "training_flop_per_usd",
-    "serving_flop_per_usd",
-    "largest_cluster_flop_per_s",
-    "world_compute_flop_per_s",
-    "compute_cap_flop",
-    "potential_spending_usd_per_year",
-    "industry_revenue_usd_per_year",
-    "leader_revenue_usd_per_year",
-    "best_algorithmic_efficiency",
-    "salary_usd_per_year",
-    "lead_capability",
-    "lead_months",
-    "runnable_tokens_per_s",
-    "runnable_copies",
-    "training_to_serving_ratio",
-    "hardware_overhang_world",
-    "hardware_overhang_budget",
-    "n_models",
-)
-
-LAB_COLUMNS = (
-    "step",
-    "date",
-    "lab",
-    "archetype",
-    "active",
-    "funding",
-    "cash_usd",
-    *INCOME_ACCOUNTS,
-    *SPENDING_ACCOUNTS,
-    "engineers",
-    "algorithmic_efficiency",
-    "utilization",
-    "research_engineer_years",
-    "capability",
-    "deployed_capability",
-    "market_share",
-    "revenue_share",
-    "price_per_mtok_usd",
-    "belief_compute_elasticity",
-    "parent_budget_usd_per_year",
-    "run_in_progress",
-    "run_physical_flop",
-    "completed_runs",
-)
-
-MODEL_COLUMNS = (
-    "model_id",
-    "lab",
-    "started",
-    "completed",
-    "params",
-    "tokens",
-    "training_flop",
-    "effective_flop",
-    "cost_usd",
-    "method",
-    "parent",
-    "loss",
-    "capability",
-    "serving_cost_per_mtok_usd",
-    "run_months",
-    "runnable_tokens_per_s",
-    "runnable_copies",
-    "training_to_serving_ratio",
-    "open_weights",
-    "observed_compute_elasticity",
-)
-
-EVENT_COLUMNS = ("step", "date", "type", "lab", "detail")
 
 
 _NO_MARKET = conc.Concentration(math.nan, math.nan, math.nan, math.nan, conc.NO_MARKET)
@@ -115,7 +29,8 @@ class Recorder:
     """Rows of timeseries.csv and labs.csv, appended each step; rows of models.csv are made
     at the end from the model's list of trained models (they do not change once trained)."""
 
-    def __init__(self, model: LabRaceModel, record_labs: bool = True):
+    def __init__(self, model, record_labs: bool = True):
+        """``model``: the LabRaceModel whose state is recorded."""
         self.model = model
         self.record_labs = record_labs
         self.timeseries: list[tuple] = []
@@ -240,7 +155,7 @@ class Recorder:
                 math.exp(best_ln_a) if active else 1.0,
                 model.salary_usd_per_year,
                 frontier_cap - runner_up if best else math.nan,
-                model.lead_months(frontier_cap, runner_up) if best else math.nan,
+                frontier.lead_months(model, frontier_cap, runner_up) if best else math.nan,
                 tokens_per_s,
                 oh.runnable_copies(tokens_per_s),
                 ratio,
