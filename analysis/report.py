@@ -21,7 +21,7 @@ from analysis.numbers import format_number
 from analysis.plots._axes import pyplot
 from analysis.plots.save import write_figure
 from sim.economics.concentration import NO_MARKET
-from sim.paramdoc import short_label
+from sim.paramlabels import short_label
 
 THRESHOLDS = (
     "the structure thresholds (1,000 and 1,800 from the 2023 US Merger Guidelines; 4,900 is "

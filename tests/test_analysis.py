@@ -25,7 +25,7 @@ from sim.economics.concentration import (  # noqa: E402
     MODERATELY_CONCENTRATED_HHI,
     MONOPOLY_CR1,
 )
-from sim.paramdoc import short_label  # noqa: E402
+from sim.paramlabels import short_label  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE = ROOT / "scenarios" / "sweeps" / "smoke.yaml"
@@ -514,7 +514,7 @@ def test_format_number(value, text):
      ("not.a_known_path", "not a known path")],
 )  # fmt: skip
 def test_short_labels_come_from_the_schema(path, label):
-    from sim.paramdoc import field_at, parameter_unit
+    from sim.paramlabels import field_at, parameter_unit
 
     assert short_label(path) == label
     assert (field_at(path) is None) == path.startswith("not.")

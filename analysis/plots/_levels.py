@@ -1,6 +1,6 @@
 """Swept parameters as figures show them: their values as plotting levels (binned when a
 sampled design gives too many), the levels' labels and colours, and the parameters' short
-labels with units (from the schema, ``sim.paramdoc.short_label``)."""
+labels with units (from the schema, ``sim.paramlabels.short_label``)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def parameter_label(path: str, width: int | None = None) -> str:
     """A parameter's short label with its unit (``warm-start credit κ``, ``AI spending at
     start (USD/yr)``), not its dotted path; wrapped to lines of at most ``width`` characters
     when given (y axes)."""
-    from sim.paramdoc import short_label
+    from sim.paramlabels import short_label
 
     label = short_label(path)
     return "\n".join(textwrap.wrap(label, width)) if width else label
