@@ -613,6 +613,18 @@ def test_saved_pngs_have_the_style_resolution_and_dpi_sets_it(run_dir, run_data,
     assert _png_size_dpi(tmp_path / "b" / "race.png")[0][0] == width
 
 
+def test_compare_figure_takes_dpi_too(tmp_path, capsys):
+    base = str(ROOT / "scenarios" / "baseline.yaml")
+    argv = ["compare", base, base, "--seeds", "1", "--set", "end=2021-01"]
+    assert main([*argv, "--dpi", "100", "--out", str(tmp_path)]) == 0
+    (width, _), dpi = _png_size_dpi(tmp_path / "compare.png")
+    assert round(dpi[0]) == 100 and abs(width - style.WIDTH_IN * 100) < 0.05 * style.WIDTH_IN * 100
+    capsys.readouterr()
+    assert main([*argv, "--dpi", "0", "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.startswith("error: --dpi 0")
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("command", [["plot"], ["report"], ["run", "--plot"]])
 def test_a_bad_dpi_is_refused_in_one_line(run_dir, tmp_path, capsys, command):
     target = str(ROOT / "scenarios" / "baseline.yaml") if command[0] == "run" else str(run_dir)
