@@ -20,6 +20,9 @@ KINDS = (
     "phase-shares",
     "sensitivity",
 )
+# Every file stem `labsim plot` may write into a run's plots/ (sim.outdir treats these as
+# the run's own when --overwrite clears the folder): the kinds, and the user-share variant.
+FIGURE_STEMS = (*KINDS, "concentration-users")
 EXIT_BAD_INPUT = 2
 
 

@@ -411,6 +411,19 @@ def test_concentration_on_user_shares_counts_open_weights(open_run):
         plots.concentration_figure(open_run, shares="customers")
 
 
+def test_a_user_share_figure_belongs_to_its_run_folder(tmp_path, capsys):
+    """labsim run --overwrite replaces a run whose plots/ holds concentration-users.png: the
+    file is one labsim plot writes, not something foreign to keep safe."""
+    out = tmp_path / "r"
+    argv = ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--set", "end=2021-01",
+            "--out", str(out), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    assert main(["plot", str(out), "--kind", "concentration", "--shares", "users"]) == 0
+    assert (out / "plots" / "concentration-users.png").exists()
+    assert main([*argv, "--overwrite"]) == 0, capsys.readouterr().err
+    assert not (out / "plots").exists()
+
+
 def test_user_shares_from_the_command_line(run_dir, sweep_dir, tmp_path, capsys):
     assert main(["plot", str(run_dir), "--kind", "concentration", "--shares", "users",
                  "--out", str(tmp_path)]) == 0  # fmt: skip
