@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_set_argument(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--plot", action="store_true", help="also write plots/concentration.png")
+    p.add_argument(
+        "--dpi", type=int, default=None, help="--plot: resolution (default: 200 dots/inch)"
+    )
     p.add_argument("--quiet", action="store_true", help="print only the run directory")
     p.set_defaults(handler=cmd_run)
 
@@ -77,10 +80,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from sim.outdir import claim_folder, run_folder_kind
     from sim.results import run
-    from sim.scenario import load_scenario
+    from sim.scenario import ScenarioError, load_scenario
     from sim.summary import format_summary
 
     started = time.perf_counter()
+    if args.dpi is not None:
+        from analysis.plots.save import dpi_problem
+
+        if problem := dpi_problem(args.dpi):
+            raise ScenarioError([problem])
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("runs") / f"{scenario.name}-s{seed}"
@@ -90,8 +98,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     result.save(out, format=args.format, overwrite=args.overwrite)
     if args.plot:
         from analysis.plots import save_concentration_figure
+        from analysis.plots.save import use_file_backend
 
-        save_concentration_figure(out)
+        use_file_backend()
+        save_concentration_figure(out, dpi=args.dpi)
     if args.quiet:
         print(out)
     else:

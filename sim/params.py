@@ -38,11 +38,13 @@ class WorldParams(Frozen):
 
     scaling_law: Literal["epoch_refit", "hoffmann2022"] = Field(
         "epoch_refit",
+        title="scaling law",
         description="Chinchilla constants: Besiroglu et al. 2024 refit (arXiv 2404.10102) "
         "or the original Hoffmann et al. 2022.",
     )
     progress_regime: Literal["scaling", "ideas", "mixed"] = Field(
         "scaling",
+        title="progress regime",
         description="'scaling': the Chinchilla law holds and compute is king; 'ideas': the "
         "irreducible loss only falls with accumulated research (engineer-years); "
         "'mixed': a weighted blend set by ideas_weight.",
@@ -144,6 +146,7 @@ class HardwareParams(Frozen):
     )
     doubling_time_years: Positive = Field(
         2.07,
+        title="FLOP/USD doubling time",
         description="Accelerator FLOP/USD doubling time: 2.07 years for ML GPUs "
         "(Hobbhahn & Besiroglu, Epoch 2022; 2.46 for all GPUs).",
     )
@@ -180,7 +183,9 @@ class HardwareParams(Frozen):
         "1.6x; Pilz et al., Epoch 2025).",
     )
     max_run_months: Annotated[int, Field(ge=1, le=60)] = Field(
-        12, description="Longest useful training run; with the cluster it bounds run size."
+        12,
+        title="longest training run",
+        description="Longest useful training run; with the cluster it bounds run size.",
     )
     world_compute_flop_per_s_start: Positive = Field(
         1.5e20,
@@ -208,6 +213,7 @@ class MarketParams(Frozen):
 
     gdp_usd_per_year_start: Annotated[float, Field(ge=1e12, le=1e16)] = Field(
         8.5e13,
+        title="world GDP at start",
         description="World GDP at the start, nominal USD per year (IMF WEO: ~$85T in 2020, "
         "~$105T in 2023).",
     )
@@ -304,6 +310,7 @@ class MarketParams(Frozen):
     )
     inertia: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.9,
+        title="customer inertia",
         description="Share of last month's split among products that stays put (switching "
         "costs); the rest moves to the logit shares.",
     )
@@ -345,7 +352,9 @@ class FundingParams(Frozen):
     """Investor rounds and parent budgets (MODEL.md, "Funding")."""
 
     valuation_revenue_multiple: NonNegative = Field(
-        25.0, description="Valuation per dollar of annual revenue (AI lab rounds 2023-25: 20-40x)."
+        25.0,
+        title="valuation / revenue multiple",
+        description="Valuation per dollar of annual revenue (AI lab rounds 2023-25: 20-40x).",
     )
     valuation_market_multiple: Annotated[float, Field(ge=0, le=100)] = Field(
         1.0,
@@ -519,7 +528,9 @@ class Spillovers(Switch):
     """Knowledge flows over the lab network, weighted by openness and absorptive capacity."""
 
     rate_per_year: NonNegative = Field(
-        0.6, description="Share of the ln A gap to the best open neighbour closed per year."
+        0.6,
+        title="spillover rate",
+        description="Share of the ln A gap to the best open neighbour closed per year.",
     )
     absorptive_half_engineers: Positive = Field(
         100.0, description="Engineers at which a lab absorbs half of what it could."
@@ -576,7 +587,11 @@ class Exit(Switch):
 class WarmStart(Switch):
     """Model surgery (net2net): a grown run is credited kappa * C_eff(parent)."""
 
-    kappa: Fraction = Field(0.3, description="Share of the parent's effective compute credited.")
+    kappa: Fraction = Field(
+        0.3,
+        title="warm-start credit κ",
+        description="Share of the parent's effective compute credited.",
+    )
 
 
 class ReverseDistillation(Switch):

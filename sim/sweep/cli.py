@@ -82,6 +82,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--conf", type=float, default=0.95, help="confidence level of the intervals")
     s.add_argument("--no-plot", action="store_true", help="skip the bar chart")
+    s.add_argument(
+        "--dpi", type=int, default=None, help="bar chart resolution (default: 200 dots/inch)"
+    )
     s.set_defaults(handler=cmd_sensitivity)
 
 
@@ -202,6 +205,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         )
         print(f"  {make_sweep_command(Path(args.sweep_dir))}", file=sys.stderr)
         return 2
+    if not args.no_plot:
+        from analysis.plots.save import dpi_problem, use_file_backend
+        from sim.scenario import ScenarioError
+
+        if problem := dpi_problem(args.dpi):
+            raise ScenarioError([problem])
+        use_file_backend()
     report = analyze_sweep(
         args.sweep_dir,
         args.output,
@@ -209,6 +219,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         num_resamples=args.resamples,
         conf_level=args.conf,
         plot=not args.no_plot,
+        dpi=args.dpi,
     )
     print(format_indices(report))
     return 0
