@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 
 from sim import registry, schedules
-from sim.agents import Lab, TrainedModel
+from sim.agents import Lab
 from sim.economics import capability, progress, scaling, training
 from sim.economics import hardware as hw
 from sim.params import LabParams, Scenario, format_year_month, parse_year_month
@@ -32,6 +32,7 @@ from sim.phases import (
     runs,
 )
 from sim.phases.record import Recorder
+from sim.trained_models import TrainedModel
 
 
 class LabRaceModel(mesa.Model):

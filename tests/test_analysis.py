@@ -674,7 +674,7 @@ def test_report_for_a_run(run_dir, run_data):
     for lab in run_data.lab_order:
         assert lab in text
     # parameters by label with units, numbers as people write them
-    assert "AI spending at start (USD/yr)" in text and ">150M<" in text
+    assert "world GDP at start (USD/yr)" in text and ">85T<" in text
     assert "warm-start credit κ" in text
     tables = text.split("<h2>Figures</h2>")[0]
     assert "150000000" not in tables and "e+" not in tables

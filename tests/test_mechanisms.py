@@ -73,22 +73,25 @@ def test_reverse_distillation_saves_physical_compute():
 # ------------------------------------------------------ deployment distillation
 
 
-def test_products_are_students_r_times_smaller_and_cheaper_to_serve():
+def test_product_ladders_are_students_r_times_smaller_and_cheaper_to_serve():
     result = run(load(end="2024-01"), seed=1)
     models = result.models.set_index("model_id")
     students = models[models["method"] == "distilled"]
     assert len(students) > 0
     for _, s in students.iterrows():
-        teacher = models.loc[s["parent"]]
-        assert s["params"] == pytest.approx(teacher["params"] / 10)
-        assert s["capability"] == pytest.approx(teacher["capability"] * 0.9)
-        assert s["cost_usd"] == pytest.approx(0.03 * teacher["cost_usd"])
-        assert s["serving_cost_per_mtok_usd"] < teacher["serving_cost_per_mtok_usd"]
+        parent = models.loc[s["parent"]]
+        assert s["params"] == pytest.approx(parent["params"] / 10)
+        assert s["capability"] == pytest.approx(parent["capability"] * 0.5)
+        assert s["serving_cost_per_mtok_usd"] < parent["serving_cost_per_mtok_usd"]
+    # Two tiers below each frontier model; on sale beside it, each priced by its own cost.
+    tiers = result.products.groupby("tier")["price_per_mtok_usd"].median()
+    assert tiers["frontier"] > tiers["tier1"] > tiers["tier2"]
     off = run(load(end="2024-01", **{"mechanisms.deployment_distillation.enabled": False}), seed=1)
     assert "distilled" not in set(off.models["method"])
-    price_on = result.labs.groupby("step")["price_per_mtok_usd"].median().iloc[-1]
-    price_off = off.labs.groupby("step")["price_per_mtok_usd"].median().iloc[-1]
-    assert price_off > 2 * price_on
+    assert set(off.products["tier"]) == {"frontier"}
+    cheapest_on = result.products.groupby("step")["price_per_mtok_usd"].min().iloc[-1]
+    cheapest_off = off.products.groupby("step")["price_per_mtok_usd"].min().iloc[-1]
+    assert cheapest_off > 10 * cheapest_on
 
 
 # --------------------------------------------------------------- imitation
@@ -188,15 +191,14 @@ def test_scheduled_entrants_enter_on_their_date():
 # --------------------------------------------------------- exit, acquisition
 
 
-def _failing(antitrust_max_hhi, cash=1e6):
-    return load(
-        end="2024-01",
-        **{
-            "labs.openai.cash_usd": cash,
-            "mechanisms.investor_funding.enabled": False,
-            "mechanisms.acquisition.antitrust_max_hhi": antitrust_max_hhi,
-        },
-    )
+def _failing(antitrust_max_hhi, cash=1e6, as_overrides=False):
+    overrides = {
+        "end": "2024-01",
+        "labs.openai.cash_usd": cash,
+        "mechanisms.investor_funding.enabled": False,
+        "mechanisms.acquisition.antitrust_max_hhi": antitrust_max_hhi,
+    }
+    return overrides if as_overrides else load(**overrides)
 
 
 def test_a_failing_lab_is_acquired_where_antitrust_allows():
@@ -212,8 +214,16 @@ def test_a_failing_lab_is_acquired_where_antitrust_allows():
 
 
 def _fail_openai_with_customers(antitrust_max_hhi):
+    # Every lab sells from its first model, so that buying OpenAI would merge two customer bases.
     model = LabRaceModel(
-        load(end="2024-01", **{"mechanisms.acquisition.antitrust_max_hhi": antitrust_max_hhi}),
+        load(
+            end="2024-01",
+            **{
+                "mechanisms.acquisition.antitrust_max_hhi": antitrust_max_hhi,
+                "labs.deepmind.release": "on_completion",
+                "labs.google_brain.release": "on_completion",
+            },
+        ),
         seed=1,
     )
     for _ in range(24):
@@ -232,7 +242,9 @@ def test_antitrust_blocks_an_acquisition_that_lifts_concentration():
 
 def test_a_lab_without_customers_may_be_bought_under_strict_antitrust():
     # Buying a lab that sells nothing lifts no HHI, so even a zero threshold lets it through.
-    result = run(_failing(0.0, cash=5e7), seed=1)
+    never_sells = {"labs.openai.release": "when_threatened"}
+    never_sells["labs.openai.release_threat_revenue_ratio"] = 100.0
+    result = run(load(**{**_failing(0.0, cash=1e6, as_overrides=True), **never_sells}), seed=1)
     acq = result.events[result.events["type"] == "acquisition"]
     assert list(acq["lab"]) == ["openai"]
 

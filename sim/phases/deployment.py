@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 
 from sim import frontier, registry
-from sim.agents import Run, TrainedModel
+from sim.economics import market as mkt
 from sim.economics import training
+from sim.trained_models import Run, TrainedModel
 
 TIERS = ("frontier", "tier1", "tier2", "tier3", "tier4")
 
@@ -77,8 +78,19 @@ def release_decisions(model) -> None:
 
 def put_on_sale(model, lab, ladder: list[TrainedModel]) -> None:
     """Add a ladder to the market; retire the lab's oldest beyond releases_on_sale."""
+    m = model.market
+    # New to the market: no buyers yet, so priced as a firm with no share would price.
+    api = mkt.lerner_index(m.price_sensitivity, m.max_lerner)
+    consumer = mkt.lerner_index(m.consumer_price_sensitivity, m.max_lerner)
     for product in ladder:
-        product.segment_split = None  # new to the market: no buyers yet
+        product.segment_split = None
+        product.lerner, product.consumer_lerner = api, consumer
+        cost = model.serving_cost(product.params)
+        product.price_per_mtok_usd = (
+            cost * (1.0 + m.open_weights_host_margin)
+            if product.open_weights
+            else mkt.price_from_cost(cost, api)
+        )
     lab.releases.append(ladder)
     model.products.extend(ladder)
     while len(lab.releases) > model.market.releases_on_sale:

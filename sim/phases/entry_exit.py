@@ -166,6 +166,8 @@ def exit_market(model, lab: Lab, reason: str) -> None:
     if total > 0:
         for o in model.active:
             o.market_share /= total
+            for p in o.products:
+                p.user_share /= total
 
 
 def merge(

@@ -115,11 +115,12 @@ def clear_market(model) -> None:
             enterprise[i] += product_total[j] - product_spend[j, 0]
             serving[i] += float((product_spend[j] * cost[j] / price[j]).sum())
     total_revenue = float(revenue.sum())
+    total_users = users.sum()
     dt = model.dt_years
     for j, p in enumerate(products):
         p.segment_split = split[j]
         p.price_per_mtok_usd = float(api_price[j])
-        p.user_share = float(product_total[j] / total_spend) if total_spend > 0 else 0.0
+        p.user_share = float(product_total[j] / total_users) if total_users > 0 else 0.0
         p.revenue_share = (
             float(product_total[j] / total_revenue)
             if total_revenue > 0 and not p.open_weights
@@ -135,7 +136,7 @@ def clear_market(model) -> None:
             float((api_faced * api).sum() / api.sum()) if api.sum() > 0 else float(api_faced.mean())
         )
         p.lerner = mkt.lerner_index(elasticity, m.max_lerner)
-    user_shares = users / total_spend if total_spend > 0 else users
+    user_shares = users / total_users if total_users > 0 else users
     for i, lab in enumerate(labs):
         best_product = lab.deployed
         lab.enterprise_revenue_usd = float(enterprise[i]) * dt

@@ -19,7 +19,8 @@ from sim.economics import hardware as hw
 from sim.economics import overhang as oh
 
 if TYPE_CHECKING:
-    from sim.agents import Lab, TrainedModel
+    from sim.agents import Lab
+    from sim.trained_models import TrainedModel
 
 
 _NO_MARKET = conc.Concentration(math.nan, math.nan, math.nan, math.nan, conc.NO_MARKET)

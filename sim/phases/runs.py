@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 
 from sim import frontier, registry
-from sim.agents import Run, TrainedModel
 from sim.economics import progress, scaling, training
 from sim.phases import deployment
+from sim.trained_models import Run, TrainedModel
 
 
 def complete_runs(model) -> None:
