@@ -194,14 +194,12 @@ class Lab(mesa.Agent):
             if room < hires:
                 hires = room
             self.engineers = desired if desired < engineers + hires else engineers + hires
-        elif self.cash_usd < 6 * staff_budget_usd / m.step_months:
-            # Short of cash: lay off down to what the budget pays.
+        elif self.cash_usd < 12.0 * engineers * salary_per_step / m.step_months:
+            # Cash covers under a year of this payroll: lay off down to what the budget pays.
             self.engineers = max(desired, 1.0)
         else:
-            # Otherwise firing is slower than hiring: labs keep teams through lean months, but
-            # a team twice what the budget pays shrinks by a tenth a month.
-            rate = 0.03 if engineers < 2.0 * desired else 0.1
-            self.engineers = max(desired, engineers * (1.0 - rate * m.step_months), 1.0)
+            # Otherwise firing is slower than hiring: labs keep teams through lean months.
+            self.engineers = max(desired, engineers * (1.0 - 0.03 * m.step_months), 1.0)
         spent = self.engineers * salary_per_step
         self.pay("staff_spend_usd", spent)
         return spent

@@ -88,7 +88,7 @@ def test_product_ladders_are_students_r_times_smaller_and_cheaper_to_serve():
     assert tiers["frontier"] > tiers["tier1"] > tiers["tier2"]
     off = run(load(end="2024-01", **{"mechanisms.deployment_distillation.enabled": False}), seed=1)
     assert "distilled" not in set(off.models["method"])
-    assert set(off.products["tier"]) == {"frontier"}
+    assert set(off.products["tier"]) <= {"frontier", "imitation"}
     cheapest_on = result.products.groupby("step")["price_per_mtok_usd"].min().iloc[-1]
     cheapest_off = off.products.groupby("step")["price_per_mtok_usd"].min().iloc[-1]
     assert cheapest_off > 10 * cheapest_on
@@ -129,7 +129,9 @@ def test_imitation_reaches_a_rivals_capability_minus_the_penalty():
     for _, m in copies.iterrows():
         rival = models.loc[m["parent"]]
         assert rival["lab"] != m["lab"]
-        assert m["capability"] == pytest.approx(rival["capability"] * 0.85)
+        # A closed rival's product by distillation (penalty 0.15); open weights directly (lift 0.9).
+        share = 0.9 if rival["open_weights"] else 0.85
+        assert m["capability"] == pytest.approx(rival["capability"] * share)
 
 
 # ---------------------------------------------------------- learning curve
@@ -222,6 +224,8 @@ def _fail_openai_with_customers(antitrust_max_hhi):
                 "mechanisms.acquisition.antitrust_max_hhi": antitrust_max_hhi,
                 "labs.deepmind.release": "on_completion",
                 "labs.google_brain.release": "on_completion",
+                # No entrants: one that sells nothing could buy OpenAI without lifting HHI.
+                "mechanisms.entry.enabled": False,
             },
         ),
         seed=1,
@@ -250,7 +254,7 @@ def test_a_lab_without_customers_may_be_bought_under_strict_antitrust():
 
 
 def test_merger_conserves_cash_and_engineers():
-    model = LabRaceModel(load(end="2024-01"), seed=1)
+    model = LabRaceModel(load(end="2024-01", **{"mechanisms.entry.enabled": False}), seed=1)
     for _ in range(30):
         model.step()
     labs = {lab.name: lab for lab in model.active}

@@ -75,7 +75,10 @@ def admit_random(model) -> None:
                     name=f"entrant-{model.entrants}",
                     archetype=archetype,
                     cash_usd=funding,
-                    engineers=max(10.0, 0.15 * funding / model.salary_usd_per_year),
+                    # Hired from the unemployed part of the talent pool, like any hire.
+                    engineers=max(
+                        1.0, min(0.15 * funding / model.salary_usd_per_year, model._hiring[0])
+                    ),
                     algorithmic_efficiency=public_algorithmic_efficiency(model),
                 ),
             )

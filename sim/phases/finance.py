@@ -40,7 +40,8 @@ def parent_covers_bills(model, lab) -> bool:
     """A parent-funded lab cannot fail while its parent stands behind it: the parent makes
     good a deficit up to a year of its budget (booked as parent funding, so the books still
     balance); a deficit beyond that is one the parent lets fail."""
-    if lab.funding != "parent" or -lab.cash_usd > lab.parent_budget_usd_per_year:
+    backing = lab.parent_budget_usd_per_year * model.funding_multiplier(lab)
+    if lab.funding != "parent" or -lab.cash_usd > backing:
         return False
     lab.receive("parent_funding_usd", -lab.cash_usd)
     return True
