@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "sim.compare_cli",
     "sim.cost_cli",
     "sim.sweep.cli",
+    "sim.forecast.cli",
+    "analysis.discover_cli",
     "analysis.cli",
 )
 
