@@ -36,6 +36,13 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="address of an existing dask scheduler (implies --backend dask)",
     )
     p.add_argument("--resume", action="store_true", help="finish an interrupted forecast in --out")
+    p.add_argument(
+        "--commit-every",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="write finished runs to disk at least this often (default 0.5; 0: every batch)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -123,6 +130,7 @@ def _forecast(args, path: str, out, backend: str, record=None):
             scheduler=args.scheduler,
             resume=args.resume,
             progress=not (args.no_progress or getattr(args, "quiet", False)),
+            flush_seconds=args.commit_every,
         )
     except KeyboardInterrupt:
         print(
