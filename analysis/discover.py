@@ -7,9 +7,10 @@ implementation) peels the parameter space down to a box of parameter ranges in w
 condition mostly holds. Each box on the peeling trajectory trades **coverage** (the share of
 the runs where the condition holds that fall in the box) against **density** (the share of
 the box's runs where it holds). The chosen box (by default the one with the best balance of
-the two, their harmonic mean) is reported with each parameter's restriction and the
-quasi-p-value of each restriction (a one-sided binomial test of whether dropping it would
-make the box's density no worse; small is significant). CART (a classification tree,
+the two, their harmonic mean, among the boxes whose every restriction is significant) is
+reported with each parameter's restriction and the quasi-p-value of each restriction (a
+one-sided binomial test of whether dropping it would make the box's density no worse; small
+is significant). CART (a classification tree,
 EMA Workbench over scikit-learn) is a second method: its leaves are boxes too.
 
 The condition is evaluated with pandas' expression evaluator (``DataFrame.eval``), never
@@ -32,6 +33,16 @@ import pandas as pd
 
 from analysis.io import AnalysisError
 
+# What ``discover`` writes into DIR/discover/; removed first, so no file of an earlier
+# condition survives beside the new ones.
+OUTPUT_FILES = (
+    "prim_trajectory.csv",
+    "prim_box.csv",
+    "cart_leaves.csv",
+    "condition.txt",
+    "prim_tradeoff.png",
+    "prim_box.png",
+)
 YEAR_COLUMN = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*?)_(\d{4})\b")
 
 
@@ -178,11 +189,26 @@ def _inputs(runs: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
 # ------------------------------------------------------------------ PRIM and CART
 
 
-def choose_box(trajectory: pd.DataFrame) -> int:
-    """The box with the best balance of coverage and density (their harmonic mean); ties go
-    to the one with fewer restricted parameters, then to the earlier (larger) box."""
+def worst_quasi_p(qp: dict) -> float:
+    """The largest quasi-p-value among a box's restrictions (0 for the unrestricted box)."""
+    values = [v for pair in qp.values() for v in pair if v != -1]
+    return max(values, default=0.0)
+
+
+def choose_box(
+    trajectory: pd.DataFrame, qps: list[dict] | None = None, max_qp: float = 0.05
+) -> int:
+    """The box with the best balance of coverage and density (their harmonic mean) among
+    those whose every restriction is significant (quasi-p at most ``max_qp``; all boxes if
+    none is, or without ``qps``); ties go to fewer restricted parameters, then to the
+    earlier (larger) box."""
     c, d = trajectory["coverage"], trajectory["density"]
     f1 = (2 * c * d / (c + d)).round(12)
+    if qps is not None:
+        significant = pd.Series([worst_quasi_p(q) <= max_qp for q in qps], index=trajectory.index)
+        significant.iloc[0] = True
+        if significant.iloc[1:].any():
+            f1 = f1.where(significant, -1.0)
     best = f1.max()
     candidates = trajectory[f1 == best]
     return int(candidates.sort_values(["res_dim"], kind="stable").index[0])
@@ -269,12 +295,20 @@ def prim(x: pd.DataFrame, y: np.ndarray, peel_alpha: float = 0.05, mass_min: flo
 
 
 def cart(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05) -> pd.DataFrame:
-    """CART's leaves as boxes: coverage, density, mass and the restrictions, densest first."""
+    """CART's leaves as boxes: coverage, density, mass and the restrictions, best balance of
+    coverage and density first."""
     _quiet_ema()
     from ema_workbench.analysis import cart as ema_cart
 
     tree = ema_cart.CART(x, y, mass_min=mass_min)
-    tree.build_tree()
+    # scikit-learn breaks ties between equally good splits with numpy's global generator;
+    # seed it for the fit so the same runs give the same tree, and leave it as it was
+    state = np.random.get_state()
+    try:
+        np.random.seed(0)
+        tree.build_tree()
+    finally:
+        np.random.set_state(state)
     init = initial_box(x)
     rows = []
     for k, (lims, stats) in enumerate(zip(tree.boxes, tree.stats, strict=True)):
@@ -291,7 +325,9 @@ def cart(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05) -> pd.DataFrame
             }
         )
     table = pd.DataFrame(rows)
-    return table.sort_values(["density", "coverage"], ascending=False, ignore_index=True)
+    c, d = table["coverage"], table["density"]
+    table["f1"] = 2 * c * d / (c + d).where(c + d > 0, 1.0)
+    return table.sort_values(["f1", "density"], ascending=False, ignore_index=True)
 
 
 # ------------------------------------------------------------------ the command
@@ -304,6 +340,7 @@ def discover(
     box: int | None = None,
     peel_alpha: float = 0.05,
     mass_min: float = 0.05,
+    max_qp: float = 0.05,
     with_cart: bool = True,
     figures: bool = True,
 ) -> Discovery:
@@ -318,7 +355,9 @@ def discover(
     y = condition(folder, runs, resolved, where)
     x = _inputs(runs, parameters)
     trajectory, lims, qps = prim(x, y, peel_alpha, mass_min)
-    chosen = choose_box(trajectory) if box is None else box
+    if not 0 < max_qp <= 1:
+        raise AnalysisError(f"--max-qp {max_qp}: expected a p-value between 0 and 1")
+    chosen = choose_box(trajectory, qps, max_qp) if box is None else box
     if not 0 <= chosen < len(trajectory):
         raise AnalysisError(f"--box {box}: the trajectory has boxes 0 to {len(trajectory) - 1}")
     table = _box_table(x, lims[chosen], lims[0], qps[chosen])
@@ -328,6 +367,8 @@ def discover(
     )
     out = folder / "discover"
     out.mkdir(parents=True, exist_ok=True)
+    for name in OUTPUT_FILES:
+        (out / name).unlink(missing_ok=True)
     traj = trajectory.assign(chosen=trajectory.index == chosen)
     traj.index.name = "box"
     written = []
@@ -378,8 +419,8 @@ def format_discovery(d: Discovery) -> str:
     if d.cart is not None and len(d.cart):
         top = d.cart.iloc[0]
         lines.append(
-            f"  CART: {len(d.cart)} leaves; densest: density {top.density:.0%}, coverage "
-            f"{top.coverage:.0%}: {top.rules}"
+            f"  CART: {len(d.cart)} leaves; best leaf: coverage {top.coverage:.0%}, density "
+            f"{top.density:.0%}: {top.rules}"
         )
     lines.append(f"  wrote {d.folder / 'discover'}/ ({', '.join(p.name for p in d.written)})")
     return "\n".join(lines)

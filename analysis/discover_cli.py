@@ -31,7 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="N",
         help="report box N of the peeling trajectory (default: best balance of coverage and "
-        "density)",
+        "density among boxes whose restrictions are all significant)",
+    )
+    p.add_argument(
+        "--max-qp",
+        type=float,
+        default=0.05,
+        help="default box: largest quasi-p-value a restriction may have (default 0.05)",
     )
     p.add_argument(
         "--peel-alpha", type=float, default=0.05, help="share peeled per step (default 0.05)"
@@ -55,6 +61,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
             box=args.box,
             peel_alpha=args.peel_alpha,
             mass_min=args.mass_min,
+            max_qp=args.max_qp,
             with_cart=not args.no_cart,
             figures=not args.no_plot,
         )

@@ -13,8 +13,8 @@ __all__ = ["over_time_figure", "ranked_figure", "save"]
 LABELS = {
     "ST": "total Sobol index (ST)",
     "S1": "first-order Sobol index (S1)",
-    "mu_star": "Morris μ* (units of the output)",
-    "pawn_median": "PAWN index (median KS distance)",
+    "mu_star": "Morris μ*",
+    "pawn_median": "PAWN index (KS distance)",
 }
 TOP = 7  # parameters drawn in colour; the rest grey
 
@@ -23,8 +23,8 @@ def _method_note(method: str) -> str:
     if method == "pawn":
         return (
             "PAWN (Pianosi & Wagener 2015): moment-independent, needs no special design and "
-            "allows correlated inputs, as a forecast's are; dotted: the level sampling noise "
-            "alone reaches (95% KS critical value)."
+            "allows correlated inputs, as a forecast's are; dotted: the largest index of five "
+            "random dummy parameters, what sampling noise alone gives."
         )
     if method == "sobol":
         return "Sobol indices from Saltelli's design (independent inputs); solid ST, dashed S1."

@@ -5,10 +5,10 @@ highest value)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
+
+DUMMIES = 5  # random parameters with no influence, for the noise level
 
 
 def pawn_indices(
@@ -20,25 +20,30 @@ def pawn_indices(
     seed: int = 0,
 ) -> pd.DataFrame:
     """PAWN indices of output ``y`` over the columns of ``X``: SALib's estimator for numeric
-    parameters, the same statistic with one slice per value for choice parameters."""
+    parameters, the same statistic with one slice per value for choice parameters.
+
+    ``noise_level`` is the largest index of ``DUMMIES`` random parameters drawn independently
+    of everything (seeded by ``seed``): what sampling alone produces. A parameter whose index
+    does not clear it cannot be told from no influence with this many runs."""
     from SALib.analyze import pawn
     from scipy import stats
 
     ok = np.isfinite(y)
     X, y = X[ok], y[ok]
-    rows = []
+    dummies = np.random.default_rng(seed).random((len(y), DUMMIES))
     numeric = [j for j, c in enumerate(categorical) if not c]
-    if numeric:
-        problem = {
-            "num_vars": len(numeric),
-            "names": [names[j] for j in numeric],
-            "bounds": [[float(X[:, j].min()), float(X[:, j].max()) + 1e-12] for j in numeric],
-        }
-        si = pawn.analyze(problem, X[:, numeric], y, S=slices, seed=seed or None)
-        for k, j in enumerate(numeric):
-            rows.append(
-                (j, float(si["median"][k]), float(si["minimum"][k]), float(si["maximum"][k]))
-            )
+    columns = np.column_stack([X[:, numeric], dummies])
+    problem = {
+        "num_vars": columns.shape[1],
+        "names": [names[j] for j in numeric] + [f"dummy{k}" for k in range(DUMMIES)],
+        "bounds": [[float(c.min()), float(c.max()) + 1e-12] for c in columns.T],
+    }
+    si = pawn.analyze(problem, columns, y, S=slices)
+    rows = [
+        (j, float(si["median"][k]), float(si["minimum"][k]), float(si["maximum"][k]))
+        for k, j in enumerate(numeric)
+    ]
+    noise = float(np.max(si["median"][len(numeric) :]))
     for j, is_cat in enumerate(categorical):
         if not is_cat:
             continue
@@ -49,10 +54,6 @@ def pawn_indices(
         ]
         rows.append((j, float(np.median(ks)), float(np.min(ks)), float(np.max(ks))))
     rows.sort()
-    n = len(y)
-    # KS critical value at 5% for a slice of n/slices runs against all n (two-sample)
-    per_slice = max(n / slices, 1.0)
-    noise = 1.358 * math.sqrt(1 / per_slice + 1 / max(n, 1))
     return pd.DataFrame(
         {
             "parameter": [names[j] for j, *_ in rows],
