@@ -115,10 +115,12 @@ def test_by_year_on_a_sobol_sweep(sobol_sweep, capsys):
     )
     text = capsys.readouterr().out
     assert "sobol sensitivity of frontier_capability per year" in text
-    table = pd.read_csv(sobol_sweep / "sensitivity-sobol-frontier_capability-by-year.csv")
+    table = pd.read_csv(sobol_sweep / "sensitivity" / "sobol-frontier_capability-by-year.csv")
     assert list(table.columns) == ["year", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
     assert set(table["year"]) == {2020, 2021, 2022}
-    assert (sobol_sweep / "sensitivity-sobol-frontier_capability-by-year.png").stat().st_size > 0
+    assert (
+        sobol_sweep / "sensitivity" / "sobol-frontier_capability-by-year.png"
+    ).stat().st_size > 0
 
 
 def test_by_year_refusals(sobol_sweep, capsys):
@@ -164,14 +166,14 @@ def test_forecast_sensitivity_uses_pawn_and_refuses_sobol(tmp_path, capsys):
     assert main(["sensitivity", str(out), "--output", "hhi", "--by-year", "--slices", "4"]) == 0
     text = capsys.readouterr().out
     assert "pawn sensitivity of hhi per year" in text and "correlated inputs" in text
-    table = pd.read_csv(out / "sensitivity-pawn-hhi-by-year.csv")
+    table = pd.read_csv(out / "sensitivity" / "pawn-hhi-by-year.csv")
     assert set(table["parameter"]) == set(priors["parameters"])
     assert table["pawn_median"].between(0, 1).all()
     assert (
         main(["sensitivity", str(out), "--output", "frontier_capability_final", "--slices", "4"])
         == 0
     )
-    assert (out / "sensitivity-pawn-frontier_capability_final.csv").exists()
+    assert (out / "sensitivity" / "pawn-frontier_capability_final.csv").exists()
     capsys.readouterr()
     assert main(["sensitivity", str(out), "--output", "hhi_final", "--method", "sobol"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

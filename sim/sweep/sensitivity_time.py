@@ -280,7 +280,7 @@ def analyze_over_time(
     seed: int = 0,
 ) -> TimeReport:
     """Indices of ``output`` per year (``by_year``; a recorded time series) or of a final
-    metric; writes ``sensitivity-METHOD-OUTPUT[-by-year].csv`` (and ``.png``) into the
+    metric; writes ``sensitivity/METHOD-OUTPUT[-by-year].csv`` (and ``.png``) into the
     folder."""
     folder = Path(folder)
     if not 0 < conf_level < 1:
@@ -322,15 +322,18 @@ def analyze_over_time(
         )
     if not by_year:
         table = table.drop(columns="year")
-    stem = f"sensitivity-{method}-{output}" + ("-by-year" if by_year else "")
-    csv_path = folder / f"{stem}.csv"
+    # A folder of its own: labsim plot reads every sensitivity-*.csv beside runs.parquet as
+    # a ranked Sobol or Morris table, which these are not.
+    stem = f"{method}-{output}" + ("-by-year" if by_year else "")
+    (folder / "sensitivity").mkdir(exist_ok=True)
+    csv_path = folder / "sensitivity" / f"{stem}.csv"
     table.to_csv(csv_path, index=False)
     report = TimeReport(method, output, by_year, table, skipped, csv_path, None, len(runs), folder)
     if plot:
         from analysis import sensitivity_figures as sf
 
         fig = sf.over_time_figure(report) if by_year else sf.ranked_figure(report)
-        report.plot_path = sf.save(fig, folder / f"{stem}.png")
+        report.plot_path = sf.save(fig, folder / "sensitivity" / f"{stem}.png")
     return report
 
 
