@@ -180,10 +180,18 @@ def write_forecast_report(data) -> Path:
 
 def write_comparison(a, b, out: Path) -> list[Path]:
     """Two forecasters side by side: ``comparison.png`` and ``comparison.csv`` (per year,
-    each one's median HHI, P(monopoly) and P(monopoly formed by then)) in ``out``."""
+    each one's median HHI, P(monopoly) and P(monopoly formed by then)) in ``out``, a folder
+    that is new or holds only an earlier comparison (which is replaced)."""
     import pandas as pd
 
     out = Path(out)
+    ours = {"comparison.png", "comparison.csv"}
+    if out.exists() and any(p.name not in ours for p in out.iterdir()):
+        from sim.scenario import ScenarioError
+
+        raise ScenarioError(
+            [f"{out}: folder holds other files than a comparison; choose another --out"]
+        )
     out.mkdir(parents=True, exist_ok=True)
     fig_path = ff.save(ff.comparison_figure(a, b), out / "comparison.png")
     frames = []

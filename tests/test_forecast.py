@@ -556,6 +556,10 @@ def test_cli_summary_report_and_compare(tiny, tmp_path, capsys):
     table = pd.read_csv(cmp_dir / "comparison.csv")
     assert set(table["forecast"]) == {"tiny", "other"}
     assert (cmp_dir / "comparison.png").stat().st_size > 0
+    assert main(["forecast", "--compare", str(out), str(b), "--out", str(cmp_dir)]) == 0  # again
+    (cmp_dir / "notes.txt").write_text("mine")
+    assert main(["forecast", "--compare", str(out), str(b), "--out", str(cmp_dir)]) == 2
+    assert "holds other files" in capsys.readouterr().err
 
 
 def test_cli_refuses_a_priors_file_and_compare_together(tmp_path, capsys):

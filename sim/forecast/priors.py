@@ -99,10 +99,17 @@ class Correlation(_Strict):
 
 
 class ForecastRecord(_Strict):
-    """Time series kept per world: these columns, every ``every_steps`` steps (and the last)."""
+    """Time series kept per world, every ``every_steps`` steps (and the last): the columns
+    every forecast keeps (``FORECAST_RECORD_COLUMNS``, which its outputs need) and any given
+    here. At most 12 steps apart, so that every year has a value."""
 
     columns: tuple[str, ...] = FORECAST_RECORD_COLUMNS
-    every_steps: Annotated[int, Field(ge=1)] = 12
+    every_steps: Annotated[int, Field(ge=1, le=12)] = 12
+
+    @field_validator("columns", mode="after")
+    @classmethod
+    def _with_defaults(cls, columns: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*FORECAST_RECORD_COLUMNS, *columns]))
 
 
 class PriorsSpec(_Strict):
