@@ -82,7 +82,7 @@ def write_figures(data, folder: Path | None = None) -> dict[str, Path]:
 def write_forecast_report(data) -> Path:
     """Figures into ``DIR/plots/`` and ``DIR/report.html``; returns the page's path."""
     from sim.forecast.distributions import DISTRIBUTIONS
-    from sim.forecast.folder import headline
+    from sim.forecast.folder import flop_text, headline
 
     paths = write_figures(data)
     head = headline(data)
@@ -138,7 +138,7 @@ def write_forecast_report(data) -> Path:
     for flop, s in head["runs_past"].items():
         if s.get("q50") is not None:
             facts.append(
-                f"The first run of {flop:.0e} FLOP comes in {s['q50']:.0f} in the median world "
+                f"The first run of {flop_text(flop)} FLOP comes in {s['q50']:.0f} in the median world "
                 f"(90%: {s['q05']:.0f}-{s['q95']:.0f}; {s['share']:.0%} of worlds by {head['last_year']})."
             )
     parts.append("<ul>" + "".join(f"<li>{f}</li>" for f in facts) + "</ul>")

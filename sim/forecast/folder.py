@@ -95,6 +95,11 @@ def load_forecast(folder: str | Path) -> ForecastData:
     )
 
 
+def flop_text(flop: float) -> str:
+    """1e+28 as people write it: 1e28."""
+    return f"{flop:.0e}".replace("e+", "e")
+
+
 def headline_years(years: list[int]) -> list[int]:
     """Years a summary shows: every fifth year from the first (2025, 2030, ...) and the last."""
     if not years:
@@ -143,7 +148,7 @@ def headline(data: ForecastData) -> dict[str, Any]:
 def _fmt(x: float | None, spec: str = ".0f") -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    return format(x, spec)
+    return format(x, spec).replace("e+", "e")
 
 
 def format_headline(data: ForecastData, head: dict[str, Any] | None = None) -> list[str]:
@@ -174,9 +179,11 @@ def format_headline(data: ForecastData, head: dict[str, Any] | None = None) -> l
     for flop, s in head["runs_past"].items():
         if s.get("q50") is not None:
             lines.append(
-                f"  first run of {flop:.0e} FLOP: median {s['q50']:.0f} "
+                f"  first run of {flop_text(flop)} FLOP: median {s['q50']:.0f} "
                 f"[90%: {s['q05']:.0f}-{s['q95']:.0f}], reached in {s['share']:.0%} of worlds"
             )
         else:
-            lines.append(f"  first run of {flop:.0e} FLOP: in no world by {head['last_year']}")
+            lines.append(
+                f"  first run of {flop_text(flop)} FLOP: in no world by {head['last_year']}"
+            )
     return lines
