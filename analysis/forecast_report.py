@@ -69,7 +69,7 @@ def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset
 def _g(x, spec=".3g") -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    return format(x, spec)
+    return format(x, spec).replace("e+", "e")
 
 
 def write_figures(data, folder: Path | None = None) -> dict[str, Path]:

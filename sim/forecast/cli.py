@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "backtest",
         help="score a forecast against a record of facts: does each 80%% interval cover it?",
         description="Run the forecast of a priors file and report, for each fact of a record "
-        "file, the forecast's median and 80%% interval and whether it covers the record, and "
+        "file, the forecast's median and 80% interval and whether it covers the record, and "
         "the coverage rate. See docs/forecast.md.",
     )
     b.add_argument("priors", help="priors YAML file")

@@ -53,7 +53,7 @@ class _Continuous(_Strict):
             )
             if not mass > 1e-9:
                 raise ValueError(
-                    f"min/max [{_g(lo)}, {_g(hi)}] leave no probability: the distribution lies "
+                    f"min/max [{_g(lo)}, {_g(hi, '+inf')}] leave no probability: the distribution lies "
                     "outside them"
                 )
         return self
@@ -85,15 +85,15 @@ class _Continuous(_Strict):
     def describe(self) -> str:
         cut = ""
         if self.min is not None or self.max is not None:
-            cut = f", truncated to [{_g(self.min)}, {_g(self.max)}]"
+            cut = f", truncated to [{_g(self.min)}, {_g(self.max, '+inf')}]"
         return self._shape() + cut
 
     def _shape(self) -> str:  # pragma: no cover - every subclass overrides it
         raise NotImplementedError
 
 
-def _g(x: float | None) -> str:
-    return "-inf" if x is None else f"{x:g}"
+def _g(x: float | None, missing: str = "-inf") -> str:
+    return missing if x is None else f"{x:g}"
 
 
 def _interval(ci80: tuple[float, float] | None) -> tuple[float, float] | None:
