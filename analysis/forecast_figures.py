@@ -252,7 +252,7 @@ def marginals_figure(data):
         fig, axes = plt.subplots(
             nrows,
             ncols,
-            figsize=(style.WIDTH_IN, 1.45 * nrows + 0.8),
+            figsize=(style.WIDTH_IN, 1.65 * nrows + 0.8),
             layout="constrained",
             squeeze=False,
         )
@@ -260,7 +260,10 @@ def marginals_figure(data):
         for ax, name in zip(axes.flat, names, strict=False):
             col = data.samples[name]
             spec = priors.get(name, {})
-            ax.set_title(short_name(name), fontsize=style.FONT_PT - 1, loc="left")
+            label = textwrap.wrap(short_name(name, 80, parts_kept=2), 30)
+            if len(label) > 2:
+                label = [label[0], textwrap.shorten(" ".join(label[1:]), 30, placeholder="...")]
+            ax.set_title("\n".join(label), fontsize=style.FONT_PT - 1, loc="left")
             ax.set_yticks([])
             ax.grid(False)
             if (
