@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "sim.commands",
     "sim.sweep.cli",
     "analysis.cli",
+    "analysis.app.cli",
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
