@@ -469,7 +469,12 @@ def _drive(page, url: str, tmp_path: Path) -> None:
     stepped = {name: _figure_png(page, name) for name in start}
     assert all(stepped[name] != start[name] for name in start)
 
-    # Play, then pause once the run is two years in.
+    # Play, then pause once the run is two years in. A second between frames keeps the page
+    # still long enough to click on, however slow the machine.
+    interval = page.locator(".v-slider", has_text="play interval")
+    interval.locator("[role=slider]").first.focus()
+    page.keyboard.press("End")
+    _wait_for(lambda: "1000 ms" in interval.inner_text(), 60, "a play interval of 1000 ms")
     page.get_by_role("button", name="▶").click()
     _wait_for(lambda: _step_of(_readout(page)) >= 24, 120, "play to reach step 24")
     page.get_by_role("button", name="❚❚").click()
