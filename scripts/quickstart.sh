@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=$(bash scripts/setup.sh)
-"$venv/bin/labsim" run scenarios/baseline.yaml --out runs/baseline --plot
+"$venv/bin/labsim" run scenarios/baseline.yaml --out runs/baseline --plot --overwrite
 echo "figure: runs/baseline/plots/concentration.png"

@@ -15,14 +15,17 @@ def _usd(x: float) -> str:
     return f"${x:,.0f}"
 
 
-def format_summary(result, out: Path | None = None) -> str:
+def format_summary(result, out: Path | None = None, total_s: float | None = None) -> str:
+    """The summary of a run; ``total_s`` is the whole command's time (imports, reading the
+    scenario, writing files), shown beside the simulation's own."""
     ts = result.timeseries
     labs = result.labs
     last = ts.iloc[-1]
     final = labs[labs["step"] == last["step"]]
+    total = f" ({total_s:.1f} s in all, with start-up and writing files)" if total_s else ""
     lines = [
         f"labsim: {result.scenario.name} (seed {result.seed}), {ts['date'].iloc[0]} to {last['date']}, "
-        f"{len(ts)} steps in {result.wall_time_s * 1000:.0f} ms",
+        f"{len(ts)} steps simulated in {result.wall_time_s * 1000:.0f} ms{total}",
         "",
         f"{'lab':<18}{'archetype':<20}{'revenue':>9}{'users':>8}{'capability':>12}{'cash':>12}"
         f"{'engineers':>11}",

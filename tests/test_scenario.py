@@ -124,6 +124,135 @@ def test_base_inheritance_merges_labs_by_name(tmp_path):
     assert scenario.name == "child"
 
 
+def lab_names(scenario) -> set[str]:
+    return {lab.name for lab in scenario.labs}
+
+
+def test_remove_drops_the_lab_from_a_file_from_set_and_from_a_file_without_base(tmp_path):
+    child = write(tmp_path, "child.yaml", BASE + "labs:\n  - {name: deepmind, remove: true}\n")
+    assert lab_names(load_scenario(child)) == {"openai", "google_brain"}
+    # --set, the way a user compares "with and without a lab"
+    removed = load_scenario(SCENARIOS / "baseline.yaml", ["labs.deepmind.remove=true"])
+    assert lab_names(removed) == {"openai", "google_brain"}
+    # and back: a file's removal undone from the command line
+    assert "deepmind" in lab_names(load_scenario(child, ["labs.deepmind.remove=false"]))
+    # a file without base: the lab it marks removed is not simulated
+    text = "labs:\n  - {name: a, archetype: pragmatist}\n  - {name: b, archetype: pragmatist, remove: true}\n"
+    assert lab_names(load_scenario(write(tmp_path, "root.yaml", text))) == {"a"}
+
+
+def test_a_removed_lab_is_not_in_the_run():
+    import sim
+
+    result = sim.run(
+        load_scenario(SCENARIOS / "baseline.yaml", ["labs.deepmind.remove=true", "end=2021-01"])
+    )
+    assert set(result.labs["lab"]) == {"openai", "google_brain"}
+
+
+def test_re_adding_a_removed_lab_by_name_starts_it_afresh(tmp_path):
+    write(tmp_path, "mid.yaml", BASE + "labs:\n  - {name: deepmind, remove: true}\n")
+    text = "base: mid.yaml\nlabs:\n  - {name: deepmind, archetype: fast_follower}\n"
+    scenario = load_scenario(write(tmp_path, "top.yaml", text))
+    (deepmind,) = [lab for lab in scenario.labs if lab.name == "deepmind"]
+    assert deepmind.archetype == "fast_follower" and deepmind.parent_budget_usd_per_year == 0
+
+
+def test_removing_an_unknown_lab_is_an_error_with_a_suggestion(tmp_path):
+    path = write(tmp_path, "s.yaml", BASE + "labs:\n  - {name: deepmnd, remove: true}\n")
+    assert problems(path) == [
+        f"{path}: labs.deepmnd: remove: true, but there is no lab named 'deepmnd' to remove; "
+        "did you mean deepmind?"
+    ]
+    (line,) = problems(SCENARIOS / "baseline.yaml", ["labs.deepmnd.remove=true"])
+    assert line == "--set labs.deepmnd.remove=true: no lab named 'deepmnd'; did you mean deepmind?"
+    # in a file without base, an entry that only removes names no lab either
+    text = "labs:\n  - {name: a, archetype: pragmatist}\n  - {name: b, remove: true}\n"
+    (line,) = problems(write(tmp_path, "root.yaml", text))
+    assert "no lab named 'b' to remove" in line
+
+
+def test_removing_a_lab_an_event_names_is_an_error_naming_both(tmp_path):
+    (line,) = problems(SCENARIOS / "history.yaml", ["labs.deepmind.remove=true"])
+    assert line.startswith("--set labs.deepmind.remove=true: lab 'deepmind' is removed, but ")
+    assert "event merger on 2023-04 names it" in line
+    text = BASE + (
+        "labs:\n  - {name: deepmind, remove: true}\n"
+        "events:\n  - {type: wake_up, date: 2022-12, lab: deepmind, multiplier: 3}\n"
+    )
+    path = write(tmp_path, "s.yaml", text)
+    (line,) = problems(path)
+    assert line.startswith(f"{path}: labs.deepmind.remove: lab 'deepmind' is removed")
+    assert "event wake_up on 2022-12" in line
+    # dropping the event too (a file's events: replaces its base's) makes it valid
+    assert "deepmind" not in lab_names(
+        load_scenario(SCENARIOS / "history.yaml", ["labs.deepmind.remove=true", "events=[]"])
+    )
+
+
+def test_remove_must_be_true_or_false():
+    (line,) = problems(SCENARIOS / "baseline.yaml", ["labs.deepmind.remove=yes please"])
+    assert (
+        line == "--set labs.deepmind.remove=yes please: expected true or false (got 'yes please')"
+    )
+
+
+def test_set_problems_name_the_set_not_the_file(tmp_path):
+    (line,) = problems(SCENARIOS / "baseline.yaml", ["labs.openai.enginers=3"])
+    assert line == "--set labs.openai.enginers=3: unknown key; did you mean engineers?"
+    (line,) = problems(SCENARIOS / "baseline.yaml", ["labs.0.engineers=-1"])
+    assert line == "--set labs.0.engineers=-1: Input should be greater than 0 (got -1)"
+    # a mapping set from --set keeps the path inside it
+    (line,) = problems(SCENARIOS / "baseline.yaml", ["hardware={doubling_time: 2}"])
+    assert line == (
+        "--set hardware={doubling_time: 2}: hardware.doubling_time: unknown key; "
+        "did you mean doubling_time_years?"
+    )
+    # the file's own problems still name the file, the Python API's mapping names itself
+    path = write(tmp_path, "s.yaml", BASE + "market:\n  inertia: 2\n")
+    lines = sorted(problems(path, {"labs.openai.enginers": 3}))
+    assert lines[0].startswith(f"{path}: market.inertia: ")
+    assert lines[1] == "overrides: labs.openai.enginers: unknown key; did you mean engineers?"
+
+
+# ------------------------------------------------------------------------ YAML
+
+
+def test_yaml_reads_exponent_floats_without_a_sign_and_keeps_ints():
+    from sim.yamlio import load_yaml_text
+
+    text = "a: 1.0e9\nb: 1e9\nc: 1E-3\nd: .5e3\ne: -2.5E+2\nf: 10\ng: 1_000\nh: 0x10\ni: 2020-01\nj: 1e9x\n"
+    assert load_yaml_text(text) == {
+        "a": 1e9, "b": 1e9, "c": 1e-3, "d": 500.0, "e": -250.0,
+        "f": 10, "g": 1000, "h": 16, "i": "2020-01", "j": "1e9x",
+    }  # fmt: skip
+    assert all(type(v) is float for v in load_yaml_text("[1.0e9, 1e9, .5e3]"))
+    assert all(type(v) is int for v in load_yaml_text("[1, -3, 1_000]"))
+
+
+def test_shipped_numbers_are_floats_as_written(tmp_path):
+    from sim.scenario import resolve_file
+
+    (openai,) = [
+        lab for lab in resolve_file(SCENARIOS / "baseline.yaml")["labs"] if lab["name"] == "openai"
+    ]
+    assert openai["cash_usd"] == 3e8 and type(openai["cash_usd"]) is float  # written 3.0e8
+    from sim.scenario import parse_override
+
+    assert parse_override("labs.openai.cash_usd=1e9") == ("labs.openai.cash_usd", 1e9)
+
+
+def test_duplicate_keys_are_an_error_naming_the_key_and_line(tmp_path):
+    path = write(tmp_path, "s.yaml", BASE + "market:\n  inertia: 0.5\n  inertia: 0.9\n")
+    assert problems(path) == [
+        f"{path}: line 4: duplicate key 'inertia' (first given on line 3); give each key once"
+    ]
+    # YAML merge keys are not duplicates
+    from sim.yamlio import load_yaml_text
+
+    assert load_yaml_text("x: &a {p: 1}\ny:\n  <<: *a\n  p: 2\n")["y"] == {"p": 2}
+
+
 def test_merge_replaces_lists_other_than_labs():
     merged = merge_scenarios(
         {"events": [1, 2], "a": {"b": 1, "c": 2}}, {"events": [3], "a": {"b": 5}}
@@ -150,12 +279,13 @@ def test_bad_overrides_are_all_reported_together():
         SCENARIOS / "baseline.yaml",
         ["labs.opnai.engineers=3", "hardware.doubling_time_years=abc", "hardware.doubling_time=2"],
     )
-    assert any("no lab named 'opnai'; did you mean openai?" in line for line in lines)
-    assert any("hardware.doubling_time_years" in line and "abc" in line for line in lines)
-    assert any(
-        "hardware.doubling_time: unknown key; did you mean doubling_time_years?" in line
-        for line in lines
-    )
+    # each line names the --set it comes from, not the file
+    assert lines == [
+        "--set labs.opnai.engineers=3: no lab named 'opnai'; did you mean openai?",
+        "--set hardware.doubling_time_years=abc: Input should be a valid number, unable to "
+        "parse string as a number (got 'abc')",
+        "--set hardware.doubling_time=2: unknown key; did you mean doubling_time_years?",
+    ]
 
 
 def test_resolved_scenario_holds_every_value(tmp_path):

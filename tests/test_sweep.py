@@ -18,7 +18,9 @@ import yaml
 
 from sim.cli import main
 from sim.scenario import ScenarioError
+from sim.sweep.backends import WorkerLost
 from sim.sweep.design import make_design, run_seed, tasks
+from sim.sweep.evaluate import Evaluator
 from sim.sweep.runner import run_sweep
 from sim.sweep.spec import load_sweep
 
@@ -120,6 +122,48 @@ def test_cli_refuses_before_running(tmp_path, capsys):
     assert main(["sweep", str(spec), "--out", str(out), "--no-progress"]) == 2
     assert "did you mean kappa?" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_exponent_floats_and_lab_removal_reach_the_runs_table(tmp_path):
+    # written as the shipped scenarios write numbers: 1.0e9, no sign in the exponent
+    spec = tmp_path / "floats.yaml"
+    spec.write_text(
+        f"base: {BASELINE}\n"
+        "set: {end: 2020-07}\n"
+        "parameters:\n"
+        "  labs.openai.cash_usd: [1.0e9, 2.0e9, 1.0e10]\n"
+        "  labs.deepmind.remove: [false, true]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out), "--jobs", "1", "--quiet"]) == 0
+    runs = pd.read_parquet(out / "runs.parquet").sort_values("run_id")
+    assert runs["labs.openai.cash_usd"].dtype == np.float64
+    assert sorted(runs["labs.openai.cash_usd"].unique()) == [1e9, 2e9, 1e10]
+    removed = runs["labs.deepmind.remove"].astype(bool)
+    assert (runs.loc[removed, "n_active_final"] == 2).all()
+    assert (runs.loc[~removed, "n_active_final"] == 3).all()
+
+
+def test_cli_set_problems_name_the_set_and_file_ones_the_set_block(tmp_path, capsys):
+    spec = write_spec(tmp_path, set={"end": "2022-01", "labs.openai.enginers": 3})
+    out = tmp_path / "out"
+    argv = ["sweep", str(spec), "--out", str(out), "--set", "labs.deepmind.enginers=4"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert f"error: {spec}: set: labs.openai.enginers: unknown key; did you mean engineers?" in err
+    assert "error: --set labs.deepmind.enginers=4: unknown key; did you mean engineers?" in err
+
+
+def test_removing_a_lab_an_event_names_is_caught_before_running(tmp_path):
+    spec = write_spec(
+        tmp_path,
+        base=str(ROOT / "scenarios" / "history.yaml"),
+        parameters={"labs.deepmind.remove": [False, True]},
+    )
+    text = "\n".join(problems_of(spec))
+    assert "parameters.labs.deepmind.remove = True" in text
+    assert "lab 'deepmind' is removed, but event merger on 2023-04 names it" in text
 
 
 # --------------------------------------------------------------------- design, seeds
@@ -318,6 +362,42 @@ def test_kill_mid_sweep_then_resume(tmp_path):
     ref_runs, ref_ts = read_sorted(tmp_path / "ref")
     pd.testing.assert_frame_equal(runs, ref_runs)
     pd.testing.assert_frame_equal(ts, ref_ts)
+
+
+def test_parent_process_never_imports_mesa(tmp_path):
+    """Workers import the model (Mesa: 1-2 s) in the fork server; the parent only plans,
+    collects and writes."""
+    code = (
+        "import sys; from sim.sweep import load_sweep, run_sweep; "
+        f"r = run_sweep(load_sweep({str(SMOKE)!r}), {str(tmp_path / 'out')!r}, jobs=2, "
+        "progress=False); print(r.succeeded, 'mesa' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["8", "False"]
+
+
+class _DiesOnRun5(Evaluator):
+    """A worker that is killed mid-sweep (as by the out-of-memory killer)."""
+
+    def __call__(self, task):
+        if task.run_id == 5:
+            os._exit(9)
+        return super().__call__(task)
+
+
+def test_lost_worker_keeps_finished_runs_for_resume(tmp_path):
+    sweep = load_sweep(SMOKE)
+    spec = sweep.spec
+    dying = _DiesOnRun5(sweep.base_raw, spec.record.columns, spec.record.every_steps)
+    out = tmp_path / "out"
+    with pytest.raises(WorkerLost, match="--resume"):
+        run_sweep(sweep, out, jobs=2, progress=False, evaluator=dying)
+    assert json.loads((out / "meta.json").read_text())["status"] == "crashed"
+    result = run_sweep(load_sweep(SMOKE), out, jobs=1, resume=True, progress=False)
+    assert result.succeeded == 8 and result.failed == 0
+    assert read_sorted(out)[0]["run_id"].tolist() == list(range(8))
 
 
 def test_cli_summary(tmp_path, capsys):

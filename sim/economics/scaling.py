@@ -104,3 +104,9 @@ def effective_flop_for_capability(
     gamma = a * b / (a + b)
     k = law.A * g**-a + law.B * g**b
     return 6.0 * (target_r / k) ** (-1.0 / gamma)
+
+
+def training_flop_from_params_tokens(params: float, tokens: float) -> float:
+    """C = 6 N D: training FLOP of a dense transformer with N parameters on D tokens
+    (Kaplan et al. 2020; the inverse of the split above)."""
+    return 6.0 * params * tokens

@@ -1,9 +1,11 @@
 """Batch parameter sweeps and sensitivity analysis (``labsim sweep``, ``labsim sensitivity``).
 
 The parts are separate so that each can be swapped: ``spec`` reads and checks a sweep file,
-``design`` turns it into design points (grid, LHS, Sobol, Morris), ``runner`` evaluates runs on
-a backend (local processes or dask), ``store`` writes results in chunks and resumes, and
-``metrics`` reduces one run to its row of final measures.
+``design`` turns it into design points (grid, LHS, Sobol, Morris), ``evaluate`` runs one design
+point's run and ``metrics`` reduces it to its row of final measures, ``backends`` spread runs
+over local processes or dask, ``store`` keeps the sweep directory (results written in chunks,
+resumed after a crash), and ``runner`` drives a whole sweep through them. ``sensitivity``
+analyses a finished sweep; ``cli`` holds the two commands.
 """
 
 from __future__ import annotations

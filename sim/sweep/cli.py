@@ -82,13 +82,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--conf", type=float, default=0.95, help="confidence level of the intervals")
     s.add_argument("--no-plot", action="store_true", help="skip the bar chart")
+    s.add_argument(
+        "--dpi", type=int, default=None, help="bar chart resolution (default: 200 dots/inch)"
+    )
     s.set_defaults(handler=cmd_sensitivity)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from sim.sweep.runner import WorkerLost, run_sweep, start_fork_server
+    from sim.sweep.backends import WorkerLost, start_fork_server
     from sim.sweep.spec import load_sweep
 
     sweep = load_sweep(args.spec, args.overrides)
@@ -102,6 +105,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if backend == "local" and (args.jobs or os.cpu_count() or 1) > 1:
         # The workers' imports (Mesa: 1-2 s) overlap with the rest of this setup.
         start_fork_server()
+    from sim.sweep.runner import run_sweep  # pyarrow: after the fork server, overlapping it
+
     out = Path(args.out) if args.out else Path("sweeps") / sweep.spec.name
     try:
         result = run_sweep(
@@ -189,8 +194,24 @@ def structure_table(runs, name: str, max_rows: int = 8) -> list[str]:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from sim.sweep.sensitivity import analyze_sweep, format_indices
 
+    if not Path(args.sweep_dir).exists():
+        print(
+            f"error: {args.sweep_dir}: no such sweep directory: the sweep has not been run; make it with:",
+            file=sys.stderr,
+        )
+        print(f"  {make_sweep_command(Path(args.sweep_dir))}", file=sys.stderr)
+        return 2
+    if not args.no_plot:
+        from analysis.plots.save import dpi_problem, use_file_backend
+        from sim.scenario import ScenarioError
+
+        if problem := dpi_problem(args.dpi):
+            raise ScenarioError([problem])
+        use_file_backend()
     report = analyze_sweep(
         args.sweep_dir,
         args.output,
@@ -198,6 +219,40 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         num_resamples=args.resamples,
         conf_level=args.conf,
         plot=not args.no_plot,
+        dpi=args.dpi,
     )
     print(format_indices(report))
     return 0
+
+
+def make_sweep_command(sweep_dir) -> str:
+    """The ``labsim sweep`` command that writes ``sweep_dir``: the sweep file whose name (or
+    ``name:``) is the folder's name, looked up beside the current folder's
+    ``scenarios/sweeps/`` and then among the shipped ones."""
+    from pathlib import Path
+
+    from sim.commands import SCENARIO_DIR
+    from sim.scenario import ScenarioError, read_yaml
+
+    name = Path(sweep_dir).name
+    folders = [Path("scenarios") / "sweeps", SCENARIO_DIR / "sweeps"]
+    for folder in dict.fromkeys(folders):
+        exact = folder / f"{name}.yaml"
+        candidates = [exact] if exact.exists() else sorted(folder.glob("*.yaml"))
+        for path in candidates:
+            try:
+                named = path == exact or read_yaml(path).get("name") == name
+            except ScenarioError:
+                continue
+            if named:
+                return f"labsim sweep {_relative_if_below_cwd(path)} --out {sweep_dir}"
+    return f"labsim sweep SPEC.yaml --out {sweep_dir}  (SPEC.yaml: a sobol or morris sweep file)"
+
+
+def _relative_if_below_cwd(path):
+    from pathlib import Path
+
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path

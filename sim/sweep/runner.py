@@ -1,286 +1,46 @@
-"""Evaluating runs on a backend, and driving a whole sweep.
+"""Driving a whole sweep: the design's runs, in batches, through a backend into the sweep
+directory, skipping runs already there.
 
-An ``Evaluator`` turns a ``RunTask`` into an ``Outcome`` (final metrics plus the recorded time
-series); it carries the resolved base scenario, so a worker needs neither the scenario files
-nor to parse them again: it receives the evaluator once (process-pool initializer, or a dask
-scatter) and reuses it for every run. Backends only move batches of tasks to evaluators and
-outcomes back, as they finish:
-
-- ``SerialBackend``: in this process (``--jobs 1``);
-- ``ProcessBackend``: a local process pool (``--jobs N``);
-- ``DaskBackend``: a local dask cluster, or an existing one given its scheduler address.
-
-Each keeps a bounded number of batches in flight, so memory does not grow with the sweep.
+``run_sweep`` builds one ``Evaluator`` (``evaluate``), hands batches of tasks to a backend
+(``backends``) and commits the outcomes to the sweep directory (``store``) as they arrive, so
+an interrupted sweep keeps its finished runs and ``--resume`` does only the rest.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 import os
 import platform
-import signal
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+import pyarrow.parquet as pq
+from tqdm import tqdm
 
 from sim import __version__
-from sim.params import parse_year_month
-from sim.scenario import ScenarioError, apply_overrides, dump_yaml, validate
-from sim.sweep.design import Design, RunTask, make_design, n_runs, tasks
-from sim.sweep.metrics import empty_metrics, final_metrics
-from sim.sweep.spec import Sweep
+from sim.scenario import dump_yaml
+from sim.sweep.backends import SerialBackend, WorkerLost, make_backend, start_fork_server
+from sim.sweep.design import Design, RunTask, make_design, n_runs, run_seed, tasks
+from sim.sweep.evaluate import Evaluator, Outcome
+from sim.sweep.spec import Sweep, SweepSpec
+from sim.sweep.store import (
+    SweepStore,
+    check_out_dir,
+    parameter_type,
+    read_meta,
+    runs_schema,
+    timeseries_schema,
+    to_column_value,
+    write_meta,
+)
 
-
-class WorkerLost(RuntimeError):
-    """A worker process died (killed, out of memory); finished runs are saved."""
-
-
-@dataclass
-class Outcome:
-    """What a worker sends back for one run. ``ts`` maps each recorded column to its values
-    (None for a failed run); ``wall_time_s`` is the run's own time, for the meta summary."""
-
-    run_id: int
-    status: str
-    metrics: dict[str, Any]
-    ts: dict[str, list[Any]] | None
-    traceback: str | None
-    wall_time_s: float
-
-
-class Evaluator:
-    """Runs one task: overrides onto the base scenario, validate, run, reduce."""
-
-    def __init__(self, base_raw: dict[str, Any], record_columns: tuple[str, ...], every: int):
-        self.base_raw = base_raw
-        self.record_columns = tuple(c for c in record_columns if c not in ("step", "date"))
-        self.every = every
-        self._last: tuple[Any, Any] = (None, None)  # (overrides, their validated scenario)
-
-    def scenario(self, overrides: dict[str, Any]):
-        """The base scenario with ``overrides``, validated. Replications of a design point
-        come one after another and share one Scenario object (and so the model's cached
-        exogenous schedules)."""
-        last_overrides, last_scenario = self._last
-        if overrides == last_overrides:
-            return last_scenario
-        scenario = validate(apply_overrides(self.base_raw, overrides), "scenario")
-        self._last = (overrides, scenario)
-        return scenario
-
-    def __call__(self, task: RunTask) -> Outcome:
-        from sim.results import simulate  # imports Mesa: in workers only (WORKER_PRELOAD)
-
-        started = time.perf_counter()
-        try:
-            scenario = self.scenario(task.overrides)
-            # No lab rows and no DataFrame: a sweep keeps only time-series columns.
-            model = simulate(scenario, seed=task.seed, record_labs=False)
-            ts = model.recorder.timeseries_columns()
-            metrics = final_metrics(ts, parse_year_month(scenario.start))
-            n = len(ts["step"])
-            keep = [k for k in range(n) if k % self.every == self.every - 1 or k == n - 1]
-            recorded: dict[str, list[Any]] = {"run_id": [task.run_id] * len(keep)}
-            for name in ("step", "date", *self.record_columns):
-                values = ts[name]
-                recorded[name] = [values[k] for k in keep]
-            return Outcome(
-                task.run_id, "ok", metrics, recorded, None, time.perf_counter() - started
-            )
-        except Exception as exc:  # a failing run is data: recorded, and the sweep goes on
-            if isinstance(exc, ScenarioError):
-                text = "ScenarioError: " + "; ".join(exc.problems)
-            else:
-                text = traceback.format_exc()
-            return Outcome(
-                task.run_id, "failed", empty_metrics(), None, text, time.perf_counter() - started
-            )
-
-
-def evaluate_batch(evaluator: Evaluator, batch: list[RunTask]) -> list[Outcome]:
-    return [evaluator(task) for task in batch]
-
-
-# ------------------------------------------------------------------ backends
-
-
-class Backend(Protocol):
-    """Evaluates batches, yielding each batch's outcomes as soon as it is done."""
-
-    workers: int
-
-    def run(
-        self, evaluator: Evaluator, batches: Iterator[list[RunTask]]
-    ) -> Iterator[list[Outcome]]: ...
-
-    def close(self) -> None: ...
-
-
-class SerialBackend:
-    workers = 1
-
-    def run(self, evaluator, batches):
-        for batch in batches:
-            yield evaluate_batch(evaluator, batch)
-
-    def close(self) -> None:
-        pass
-
-
-_WORKER_EVALUATOR: Evaluator | None = None
-
-
-def _init_worker(evaluator: Evaluator) -> None:
-    global _WORKER_EVALUATOR
-    _WORKER_EVALUATOR = evaluator
-    # Ctrl-C goes to the whole process group; the parent decides what to do with it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _worker_batch(batch: list[RunTask]) -> list[Outcome]:
-    assert _WORKER_EVALUATOR is not None
-    return evaluate_batch(_WORKER_EVALUATOR, batch)
-
-
-def _windowed(
-    submit: Callable[[list[RunTask]], Any],
-    next_done: Callable[[], tuple[Any, list[Outcome]]],
-    batches: Iterator[list[RunTask]],
-    window: int,
-) -> Iterator[list[Outcome]]:
-    """Keep ``window`` batches in flight; yield outcomes as batches complete."""
-    in_flight = 0
-    for batch in batches:
-        submit(batch)
-        in_flight += 1
-        if in_flight >= window:
-            yield next_done()[1]
-            in_flight -= 1
-    while in_flight:
-        yield next_done()[1]
-        in_flight -= 1
-
-
-# What a worker needs, imported once by the fork server; every worker forks from it ready.
-# Importing Mesa alone takes 1-2 s, so the parent process never imports the model itself.
-WORKER_PRELOAD = ["sim.model", "sim.results", "sim.sweep.runner"]
-
-
-def start_fork_server() -> None:
-    """Start the local workers' fork server now, so that its imports overlap with the
-    parent's own setup (design, result files) instead of delaying the first runs."""
-    import multiprocessing as mp
-
-    if "forkserver" in mp.get_all_start_methods():
-        from multiprocessing import forkserver
-
-        mp.get_context("forkserver").set_forkserver_preload(WORKER_PRELOAD)
-        forkserver.ensure_running()
-
-
-class ProcessBackend:
-    """A local process pool. Workers fork from a server that has already imported the model
-    (``forkserver`` with preload) where the platform allows, else they are spawned."""
-
-    def __init__(self, jobs: int):
-        self.workers = jobs
-        self._pool = None
-
-    def run(self, evaluator, batches):
-        import multiprocessing as mp
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
-        if "forkserver" in mp.get_all_start_methods():
-            start_fork_server()  # no-op if already running
-            ctx = mp.get_context("forkserver")
-        else:
-            ctx = mp.get_context("spawn")
-        self._pool = ProcessPoolExecutor(
-            self.workers, mp_context=ctx, initializer=_init_worker, initargs=(evaluator,)
-        )
-        pending: set = set()
-
-        def submit(batch):
-            pending.add(self._pool.submit(_worker_batch, batch))
-
-        def next_done():
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            fut = done.pop()
-            pending.discard(fut)
-            return fut, fut.result()
-
-        yield from _windowed(submit, next_done, batches, 2 * self.workers)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-
-class DaskBackend:
-    """dask.distributed: a local cluster of ``jobs`` single-threaded worker processes, or the
-    cluster behind ``scheduler`` (``tcp://HOST:8786``). Workers there need labsim installed;
-    they need no scenario files, because the evaluator carries the resolved scenario."""
-
-    def __init__(self, jobs: int, scheduler: str | None = None):
-        import logging
-
-        from distributed import Client, LocalCluster
-
-        self._cluster = None
-        if scheduler:
-            self._client = Client(scheduler)
-        else:
-            self._cluster = LocalCluster(
-                n_workers=jobs,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            self._client = Client(self._cluster)
-        n = sum(w.get("nthreads", 1) for w in self._client.scheduler_info()["workers"].values())
-        self.workers = max(1, n)
-
-    def run(self, evaluator, batches):
-        from distributed import as_completed
-
-        # Sent once to every worker and kept there: no per-run scenario transfer or parsing.
-        [remote] = self._client.scatter([evaluator], broadcast=True)
-        completed = as_completed()
-
-        def submit(batch):
-            completed.add(self._client.submit(evaluate_batch, remote, batch, pure=False))
-
-        def next_done():
-            fut = next(completed)
-            result = fut.result()
-            fut.release()
-            return fut, result
-
-        yield from _windowed(submit, next_done, batches, 2 * self.workers)
-
-    def close(self) -> None:
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-
-
-def make_backend(name: str, jobs: int, scheduler: str | None = None) -> Backend:
-    if name == "dask":
-        return DaskBackend(jobs, scheduler)
-    if name != "local":
-        raise ScenarioError([f"--backend {name}: expected local or dask"])
-    return SerialBackend() if jobs <= 1 else ProcessBackend(jobs)
-
-
-# ----------------------------------------------------------------- the sweep
+# WorkerLost and start_fork_server lived here before backends.py: callers may import them here.
+__all__ = ["SweepResult", "WorkerLost", "run_sweep", "start_fork_server"]
 
 
 @dataclass
@@ -315,37 +75,6 @@ def _batched(it: Iterator[RunTask], size_of: Callable[[], int]) -> Iterator[list
         yield batch
 
 
-def _check_out_dir(out: Path, resolved_text: str, resume: bool) -> str:
-    """'new', 'resume' or 'complete'; refuses to mix two different sweeps in one folder."""
-    resolved_file = out / "sweep.resolved.yaml"
-    if not resolved_file.exists():
-        if out.exists() and any(out.iterdir()):
-            raise ScenarioError([f"{out}: folder exists and is not a sweep; choose another --out"])
-        return "new"
-    if not resume:
-        raise ScenarioError(
-            [f"{out}: already holds a sweep; pass --resume to finish it, or choose another --out"]
-        )
-    import yaml
-
-    old = yaml.safe_load(resolved_file.read_text(encoding="utf-8"))
-    new = yaml.safe_load(resolved_text)
-    if old != new:
-        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        raise ScenarioError(
-            [
-                f"{out}: the sweep changed since it was started ({', '.join(changed)} differ); "
-                "resume with the same sweep file and --set values, or choose another --out"
-            ]
-        )
-    meta_file = out / "meta.json"
-    if meta_file.exists():
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        if meta.get("status") == "complete":
-            return "complete"
-    return "resume"
-
-
 def run_sweep(
     sweep: Sweep,
     out: str | Path,
@@ -364,16 +93,6 @@ def run_sweep(
     Finished runs are committed every ``flush_seconds`` (or every ``chunk_size`` runs), so an
     interrupted sweep loses only runs in flight and those finished since the last commit.
     """
-    import pyarrow.parquet as pq
-
-    from sim.sweep.store import (
-        SweepStore,
-        parameter_type,
-        runs_schema,
-        timeseries_schema,
-        to_column_value,
-    )
-
     started = time.perf_counter()
     out = Path(out)
     spec = sweep.spec
@@ -384,7 +103,7 @@ def run_sweep(
     total = n_runs(design, spec)
     resolved = sweep.resolved()
     resolved_text = dump_yaml(resolved)
-    state = _check_out_dir(out, resolved_text, resume)
+    state = check_out_dir(out, resolved_text, resume)
     param_types = {
         name: parameter_type(v[i] for v in design.values) for i, name in enumerate(design.names)
     }
@@ -394,34 +113,25 @@ def run_sweep(
         store.remove_parts()
         table = pq.read_table(out / "runs.parquet")
         status = table.column("status").to_pylist()
-        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
         ok = status.count("ok")
         return SweepResult(
-            out, total, ok, len(status) - ok, len(status), 0.0, True, table.to_pandas(), meta
+            out,
+            total,
+            ok,
+            len(status) - ok,
+            len(status),
+            0.0,
+            True,
+            table.to_pandas(),
+            read_meta(out),
         )
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "sweep.resolved.yaml").write_text(resolved_text, encoding="utf-8")
     done = store.prepare()
     done_before = len(done)
-    meta = {
-        "labsim_version": __version__,
-        "sweep": spec.name,
-        "source": sweep.source,
-        "sampler": spec.sampler,
-        "parameters": list(design.names),
-        "n_points": design.n_points,
-        "replications": spec.replications,
-        "n_runs": total,
-        "seed": spec.seed,
-        "backend": backend,
-        "scheduler": scheduler,
-        "jobs": jobs,
-        "python": platform.python_version(),
-        "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "status": "running",
-    }
-    _write_meta(out, meta)
+    meta = _meta_at_start(sweep, design, total, backend, scheduler, jobs)
+    write_meta(out, meta)
 
     if evaluator is None:
         evaluator = Evaluator(sweep.base_raw, spec.record.columns, spec.record.every_steps)
@@ -430,9 +140,7 @@ def run_sweep(
     workers = back.workers
     remaining = [todo]
     batches = _batched(tasks(design, spec, done), lambda: _batch_size(remaining[0], workers))
-    task_info = _TaskIndex(design, spec, param_types, to_column_value)
-
-    from tqdm import tqdm
+    run_rows = _RunRows(design, spec, param_types)
 
     bar = tqdm(
         total=total,
@@ -460,7 +168,7 @@ def run_sweep(
     try:
         for outcomes in back.run(evaluator, batches):
             for o in outcomes:
-                rows.append(task_info.row(o))
+                rows.append(run_rows.row(o))
                 if o.ts is not None:
                     for name, values in ts_cols.items():
                         values.extend(o.ts[name])
@@ -477,17 +185,10 @@ def run_sweep(
     except KeyboardInterrupt:
         interrupted = True
         flush()
-    except Exception as exc:
-        from concurrent.futures.process import BrokenProcessPool
-
+    except Exception:  # WorkerLost included: what finished is saved for --resume
         flush()
         meta["status"] = "crashed"
-        _write_meta(out, meta)
-        if isinstance(exc, BrokenProcessPool):
-            raise WorkerLost(
-                "a worker process died (killed or out of memory); finished runs are saved, "
-                "finish the sweep with --resume"
-            ) from exc
+        write_meta(out, meta)
         raise
     finally:
         back.close()
@@ -505,7 +206,7 @@ def run_sweep(
     )
     if interrupted:
         meta["status"] = "interrupted"
-        _write_meta(out, meta)
+        write_meta(out, meta)
         raise KeyboardInterrupt
 
     table = store.finalize()
@@ -520,27 +221,48 @@ def run_sweep(
             "resumed_from": done_before,
         }
     )
-    _write_meta(out, meta)
+    write_meta(out, meta)
     store.remove_parts()
     return SweepResult(
         out, total, ok, len(status) - ok, done_before, wall, True, table.to_pandas(), meta
     )
 
 
-class _TaskIndex:
-    """Rebuilds a run's row (parameters, seed) from its run_id, so workers send back only
-    what they computed."""
+def _meta_at_start(
+    sweep: Sweep, design: Design, total: int, backend: str, scheduler: str | None, jobs: int
+) -> dict[str, Any]:
+    """``meta.json`` while the sweep runs; timings and counts are added when it stops."""
+    spec = sweep.spec
+    return {
+        "labsim_version": __version__,
+        "sweep": spec.name,
+        "source": sweep.source,
+        "sampler": spec.sampler,
+        "parameters": list(design.names),
+        "n_points": design.n_points,
+        "replications": spec.replications,
+        "n_runs": total,
+        "seed": spec.seed,
+        "backend": backend,
+        "scheduler": scheduler,
+        "jobs": jobs,
+        "python": platform.python_version(),
+        "started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "status": "running",
+    }
 
-    def __init__(self, design: Design, spec, param_types: dict[str, str], convert):
+
+class _RunRows:
+    """Builds a run's row of ``runs.parquet``: the design gives its parameters and seed from
+    its run_id, so workers send back only what they computed."""
+
+    def __init__(self, design: Design, spec: SweepSpec, param_types: dict[str, str]):
         self.design = design
         self.reps = spec.replications
         self.seed = spec.seed
         self.types = param_types
-        self.convert = convert
 
     def row(self, o: Outcome) -> dict[str, Any]:
-        from sim.sweep.design import run_seed
-
         point, rep = divmod(o.run_id, self.reps)
         row: dict[str, Any] = {
             "run_id": o.run_id,
@@ -550,7 +272,7 @@ class _TaskIndex:
             "status": o.status,
         }
         for name, value in zip(self.design.names, self.design.values[point], strict=True):
-            row[name] = self.convert(value, self.types[name])
+            row[name] = to_column_value(value, self.types[name])
         row.update(o.metrics)
         for key, value in o.metrics.items():
             if isinstance(value, float) and math.isnan(value):
@@ -558,9 +280,3 @@ class _TaskIndex:
         row["error"] = None if o.traceback is None else o.traceback.strip().splitlines()[-1]
         row["traceback"] = o.traceback
         return row
-
-
-def _write_meta(out: Path, meta: dict[str, Any]) -> None:
-    tmp = out / "meta.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out / "meta.json")

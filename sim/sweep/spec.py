@@ -23,6 +23,7 @@ from sim.columns import TIMESERIES_COLUMNS
 from sim.scenario import (
     ScenarioError,
     apply_overrides,
+    override_and_validate,
     parse_override,
     read_yaml,
     resolve_file,
@@ -297,27 +298,31 @@ def load_sweep(
     data = read_yaml(path)
     if "base" in data and isinstance(data["base"], str):
         data["base"] = str((path.parent / data["base"]).resolve())
+    labels: dict[str, str] = {}
     if overrides:
-        items = (
-            overrides.items()
-            if isinstance(overrides, Mapping)
-            else (parse_override(o) for o in overrides)
-        )
+        if isinstance(overrides, Mapping):
+            items = list(overrides.items())
+        else:
+            texts = list(overrides)
+            items = [parse_override(o) for o in texts]
+            # a problem with a value given on the command line names that --set, not the file
+            labels = {p: f"--set {t}" for (p, _), t in zip(items, texts, strict=True)}
         merged = dict(data.get("set") or {})
         merged.update(dict(items))
         data["set"] = merged
     spec = spec_from_dict(data, str(path))
-    return check_sweep(spec, str(path))
+    return check_sweep(spec, str(path), labels)
 
 
-def check_sweep(spec: SweepSpec, source: str = "sweep") -> Sweep:
+def check_sweep(
+    spec: SweepSpec, source: str = "sweep", labels: Mapping[str, str] | None = None
+) -> Sweep:
     """Resolve the base and probe each parameter at its extremes (and every listed value)
-    through the scenario validator, so bad paths and values fail now, not mid-sweep."""
-    base = resolve_file(spec.base)
-    try:
-        base = validate_raw(apply_overrides(base, spec.set), f"{source}: set")
-    except ScenarioError as exc:
-        raise ScenarioError([_prefix(p, source, "set") for p in exc.problems]) from None
+    through the scenario validator, so bad paths and values fail now, not mid-sweep.
+    ``labels`` name the origin of ``set:`` entries that came from the command line."""
+    base, _ = override_and_validate(
+        resolve_file(spec.base), spec.set, spec.base, f"{source}: set", labels
+    )
     problems: list[str] = []
     unknown = [c for c in spec.record.columns if c not in TIMESERIES_COLUMNS]
     for col in unknown:
@@ -339,15 +344,6 @@ def check_sweep(spec: SweepSpec, source: str = "sweep") -> Sweep:
     if problems:
         raise ScenarioError(list(dict.fromkeys(problems)))
     return Sweep(spec=spec, source=source, base_raw=base)
-
-
-def validate_raw(data: dict[str, Any], source: str) -> dict[str, Any]:
-    validate(data, source)
-    return data
-
-
-def _prefix(line: str, source: str, block: str) -> str:
-    return line if line.startswith(source) else f"{source}: {block}: {line}"
 
 
 def _probe_values(p: Parameter) -> list[Any]:

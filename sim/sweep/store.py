@@ -7,6 +7,9 @@ done exactly when its row is in a committed runs part: a ``kill -9`` at any mome
 runs not yet written, and ``--resume`` redoes exactly those. When every run is done the parts
 are merged into ``runs.parquet`` (sorted by ``run_id``), ``timeseries.parquet`` and
 ``failures.jsonl``, ``meta.json`` is marked complete, and ``.parts/`` is removed.
+
+``sweep.resolved.yaml`` (the sweep as it was run) marks a folder as a sweep directory: it is
+what ``--resume`` compares against, so that two different sweeps never share one folder.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.scenario import ScenarioError
 from sim.sweep.metrics import METRIC_TYPES
 
 RUN_KEY_TYPES = {
@@ -82,6 +86,45 @@ def timeseries_schema(columns: Iterable[str]) -> pa.Schema:
             kind = pa.float64()
         fields.append(pa.field(name, kind))
     return pa.schema(fields)
+
+
+def check_out_dir(out: Path, resolved_text: str, resume: bool) -> str:
+    """'new', 'resume' or 'complete'; refuses to mix two different sweeps in one folder."""
+    resolved_file = out / "sweep.resolved.yaml"
+    if not resolved_file.exists():
+        if out.exists() and any(out.iterdir()):
+            raise ScenarioError([f"{out}: folder exists and is not a sweep; choose another --out"])
+        return "new"
+    if not resume:
+        raise ScenarioError(
+            [f"{out}: already holds a sweep; pass --resume to finish it, or choose another --out"]
+        )
+    import yaml
+
+    old = yaml.safe_load(resolved_file.read_text(encoding="utf-8"))
+    new = yaml.safe_load(resolved_text)
+    if old != new:
+        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        raise ScenarioError(
+            [
+                f"{out}: the sweep changed since it was started ({', '.join(changed)} differ); "
+                "resume with the same sweep file and --set values, or choose another --out"
+            ]
+        )
+    if (out / "meta.json").exists() and read_meta(out).get("status") == "complete":
+        return "complete"
+    return "resume"
+
+
+def read_meta(out: Path) -> dict[str, Any]:
+    return json.loads((out / "meta.json").read_text(encoding="utf-8"))
+
+
+def write_meta(out: Path, meta: dict[str, Any]) -> None:
+    """Replace ``meta.json`` atomically: a crash leaves the old one or the new one, whole."""
+    tmp = out / "meta.json.tmp"
+    tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, out / "meta.json")
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
