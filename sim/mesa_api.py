@@ -34,11 +34,10 @@ from sim.columns import LAB_COLUMNS, TIMESERIES_COLUMNS
 from sim.params import Scenario
 from sim.scenario import (
     ScenarioError,
-    apply_overrides,
+    override_and_validate,
     read_yaml,
     resolve_file,
     scenario_to_dict,
-    validate,
 )
 
 if TYPE_CHECKING:
@@ -161,7 +160,7 @@ def resolve(scenario: Any, rng: Any, overrides: Mapping[str, Any]) -> Resolved:
 
     ``scenario``: a ``sim.params.Scenario``, a shipped scenario's name, a YAML file, or a
     ``LabRaceScenario``. ``overrides``: dotted paths as ``--set`` takes them, validated the
-    same way. ``rng``: Mesa's (None: a fresh seed); ``seed`` in ``overrides`` is its alias,
+    same way, with the errors ``load_scenario`` gives for a mapping of overrides. ``rng``: Mesa's (None: a fresh seed); ``seed`` in ``overrides`` is its alias,
     where None means the scenario's own seed, as in ``sim.results.run``; neither given: the
     scenario's own seed."""
     overrides = {key: _plain(value) for key, value in overrides.items()}
@@ -184,13 +183,13 @@ def resolve(scenario: Any, rng: Any, overrides: Mapping[str, Any]) -> Resolved:
     if isinstance(scenario, Scenario):
         spec = scenario
         if overrides:
-            spec = validate(apply_overrides(scenario_to_dict(scenario), overrides), spec.name)
+            spec = override_and_validate(scenario_to_dict(scenario), overrides, spec.name)[1]
     elif isinstance(scenario, str | Path):
         path = scenario_file(scenario)
         data = _resolved(path)
         if seed is not None:
             overrides = {**overrides, "seed": seed}  # spec.seed is the seed the model uses
-        spec = validate(apply_overrides(data, overrides), str(scenario))
+        spec = override_and_validate(data, overrides, str(scenario))[1]
         overrides.pop("seed", None)
     else:
         raise TypeError(
