@@ -343,6 +343,7 @@ def discover(
     max_qp: float = 0.05,
     with_cart: bool = True,
     figures: bool = True,
+    dpi: float | None = None,
 ) -> Discovery:
     """PRIM (and CART) for the runs of ``folder`` where ``where`` holds; writes CSVs and
     figures into ``folder/discover/``."""
@@ -383,8 +384,8 @@ def discover(
     if figures:
         from analysis import discover_figures as df
 
-        written.append(df.save(df.tradeoff_figure(result), out / "prim_tradeoff.png"))
-        written.append(df.save(df.box_figure(result), out / "prim_box.png"))
+        written.append(df.save(df.tradeoff_figure(result), out / "prim_tradeoff.png", dpi))
+        written.append(df.save(df.box_figure(result), out / "prim_box.png", dpi))
     result.written = written
     return result
 

@@ -47,12 +47,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-cart", action="store_true", help="PRIM only")
     p.add_argument("--no-plot", action="store_true", help="CSVs only")
+    p.add_argument(
+        "--dpi", type=int, default=None, help="resolution of the figures (default: 200 dots/inch)"
+    )
     p.set_defaults(handler=cmd_discover)
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
     from analysis.discover import discover, format_discovery
     from analysis.io import AnalysisError
+    from analysis.plots.save import dpi_problem, use_file_backend
+
+    if problem := dpi_problem(args.dpi):
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    use_file_backend()
 
     try:
         result = discover(
@@ -64,6 +73,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
             max_qp=args.max_qp,
             with_cart=not args.no_cart,
             figures=not args.no_plot,
+            dpi=args.dpi,
         )
     except AnalysisError as exc:
         print(f"error: {exc}", file=sys.stderr)

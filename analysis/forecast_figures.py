@@ -31,9 +31,7 @@ BAND_COLOR = style.OKABE_ITO[0]
 
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """matplotlib.pyplot; the backend stays the caller's (commands select Agg themselves)."""
     import matplotlib.pyplot as plt
 
     return plt
@@ -46,13 +44,12 @@ def title(fig, text: str, subtitle: str | None = None) -> None:
     fig.suptitle(body, fontsize=style.FONT_PT + 1, x=0.01, ha="left")
 
 
-def save(fig, path: str | Path) -> Path:
-    """Write ``fig`` (format from the suffix) and close it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format=path.suffix.lstrip(".") or "png")
-    _plt().close(fig)
-    return path
+def save(fig, path: str | Path, dpi: float | None = None) -> Path:
+    """Write ``fig`` (format from the suffix) under labsim's style at ``dpi`` (default
+    ``style.DPI``) and close it: ``analysis.plots.save.save_figure``."""
+    from analysis.plots.save import save_figure
+
+    return save_figure(fig, path, dpi=dpi)
 
 
 def short_name(name: str, width: int = 30, parts_kept: int = 1) -> str:

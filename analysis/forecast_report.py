@@ -72,19 +72,20 @@ def _g(x, spec=".3g") -> str:
     return format(x, spec).replace("e+", "e")
 
 
-def write_figures(data, folder: Path | None = None) -> dict[str, Path]:
+def write_figures(data, folder: Path | None = None, dpi: float | None = None) -> dict[str, Path]:
     folder = folder or data.path / "plots"
     return {
-        stem: ff.save(build(data), folder / f"{stem}.png") for stem, (build, _) in FIGURES.items()
+        stem: ff.save(build(data), folder / f"{stem}.png", dpi)
+        for stem, (build, _) in FIGURES.items()
     }
 
 
-def write_forecast_report(data) -> Path:
+def write_forecast_report(data, dpi: float | None = None) -> Path:
     """Figures into ``DIR/plots/`` and ``DIR/report.html``; returns the page's path."""
     from sim.forecast.distributions import DISTRIBUTIONS
     from sim.forecast.folder import flop_text, headline
 
-    paths = write_figures(data)
+    paths = write_figures(data, dpi=dpi)
     head = headline(data)
     r = data.resolved
     parts = [
@@ -178,7 +179,7 @@ def write_forecast_report(data) -> Path:
     return out
 
 
-def write_comparison(a, b, out: Path) -> list[Path]:
+def write_comparison(a, b, out: Path, dpi: float | None = None) -> list[Path]:
     """Two forecasters side by side: ``comparison.png`` and ``comparison.csv`` (per year,
     each one's median HHI, P(monopoly) and P(monopoly formed by then)) in ``out``, a folder
     that is new or holds only an earlier comparison (which is replaced)."""
@@ -193,7 +194,7 @@ def write_comparison(a, b, out: Path) -> list[Path]:
             [f"{out}: folder holds other files than a comparison; choose another --out"]
         )
     out.mkdir(parents=True, exist_ok=True)
-    fig_path = ff.save(ff.comparison_figure(a, b), out / "comparison.png")
+    fig_path = ff.save(ff.comparison_figure(a, b), out / "comparison.png", dpi)
     frames = []
     for data in (a, b):
         hhi = data.quantiles[data.quantiles["measure"] == "hhi"].set_index("year")

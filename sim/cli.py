@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "sim.forecast.cli",
     "analysis.discover_cli",
     "analysis.cli",
+    "analysis.app.cli",
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2

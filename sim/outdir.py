@@ -35,14 +35,16 @@ class FolderKind:
 def run_folder_kind() -> FolderKind:
     """A run directory: ``labsim run`` and ``RunResult.save``, plus ``labsim plot`` and
     ``labsim report`` output kept inside it."""
-    from analysis.cli import KINDS  # the figure names `labsim plot` writes; argparse only
+    from analysis.cli import FIGURE_STEMS  # the figure names `labsim plot` writes; argparse only
 
     tables = {f"{name}{suffix}" for name in RUN_TABLES for suffix in (".csv", ".parquet")}
     files = tables | {"scenario.resolved.yaml", "lineage.json", "meta.json", "report.html"}
-    return FolderKind("run", frozenset(files), frozenset(KINDS))
+    return FolderKind("run", frozenset(files), frozenset(FIGURE_STEMS))
 
 
-CHECK_FOLDER = FolderKind("calibration check", frozenset({"calibration.csv", "calibration.md"}))
+CHECK_FOLDER = FolderKind(
+    "calibration check", frozenset({"calibration.csv", "calibration.md", "heldout.csv"})
+)
 
 
 def _is_run_meta(path: Path) -> bool:

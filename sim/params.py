@@ -38,11 +38,13 @@ class WorldParams(Frozen):
 
     scaling_law: Literal["epoch_refit", "hoffmann2022"] = Field(
         "epoch_refit",
+        title="scaling law",
         description="Chinchilla constants: Besiroglu et al. 2024 refit (arXiv 2404.10102) "
         "or the original Hoffmann et al. 2022.",
     )
     progress_regime: Literal["scaling", "ideas", "mixed"] = Field(
         "scaling",
+        title="progress regime",
         description="'scaling': the Chinchilla law holds and compute is king; 'ideas': the "
         "irreducible loss only falls with accumulated research (engineer-years); "
         "'mixed': a weighted blend set by ideas_weight.",
@@ -135,6 +137,7 @@ class HardwareParams(Frozen):
     )
     doubling_time_years: Positive = Field(
         2.07,
+        title="FLOP/USD doubling time",
         description="Accelerator FLOP/USD doubling time: 2.07 years for ML GPUs "
         "(Hobbhahn & Besiroglu, Epoch 2022; 2.46 for all GPUs).",
     )
@@ -171,7 +174,9 @@ class HardwareParams(Frozen):
         "1.6x; Pilz et al., Epoch 2025).",
     )
     max_run_months: Annotated[int, Field(ge=1, le=60)] = Field(
-        12, description="Longest useful training run; with the cluster it bounds run size."
+        12,
+        title="longest training run",
+        description="Longest useful training run; with the cluster it bounds run size.",
     )
     world_compute_flop_per_s_start: Positive = Field(
         1.5e20,
@@ -198,6 +203,7 @@ class MarketParams(Frozen):
 
     spending_start_usd_per_year: Positive = Field(
         1.5e8,
+        title="AI spending at start",
         description="Potential spending on AI model services at the start, at reference capability.",
     )
     spending_growth_per_year: float = Field(
@@ -238,6 +244,7 @@ class MarketParams(Frozen):
     )
     inertia: Fraction = Field(
         0.9,
+        title="customer inertia",
         description="Share of last month's market share that stays put (switching costs, network "
         "effects); the rest moves to the logit shares.",
     )
@@ -269,7 +276,9 @@ class FundingParams(Frozen):
     """Investor rounds and parent budgets (MODEL.md, "Funding")."""
 
     valuation_revenue_multiple: NonNegative = Field(
-        25.0, description="Valuation per dollar of annual revenue (AI lab rounds 2023-25: 20-40x)."
+        25.0,
+        title="valuation / revenue multiple",
+        description="Valuation per dollar of annual revenue (AI lab rounds 2023-25: 20-40x).",
     )
     valuation_per_capability_usd: NonNegative = Field(
         1e11,
@@ -430,7 +439,9 @@ class Spillovers(Switch):
     """Knowledge flows over the lab network, weighted by openness and absorptive capacity."""
 
     rate_per_year: NonNegative = Field(
-        0.6, description="Share of the ln A gap to the best open neighbour closed per year."
+        0.6,
+        title="spillover rate",
+        description="Share of the ln A gap to the best open neighbour closed per year.",
     )
     absorptive_half_engineers: Positive = Field(
         100.0, description="Engineers at which a lab absorbs half of what it could."
@@ -487,7 +498,11 @@ class Exit(Switch):
 class WarmStart(Switch):
     """Model surgery (net2net): a grown run is credited kappa * C_eff(parent)."""
 
-    kappa: Fraction = Field(0.3, description="Share of the parent's effective compute credited.")
+    kappa: Fraction = Field(
+        0.3,
+        title="warm-start credit κ",
+        description="Share of the parent's effective compute credited.",
+    )
 
 
 class ReverseDistillation(Switch):

@@ -68,6 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=None, help="forecast folder (default: forecasts/NAME)")
     _add_run_options(p)
     p.add_argument("--no-report", action="store_true", help="skip the figures and report.html")
+    p.add_argument(
+        "--dpi", type=int, default=None, help="resolution of the figures (default: 200 dots/inch)"
+    )
     p.add_argument("--quiet", action="store_true", help="print only the forecast folder")
     p.set_defaults(handler=cmd_forecast)
 
@@ -155,6 +158,11 @@ def _forecast(args, path: str, out, backend: str, record=None):
 def cmd_forecast(args: argparse.Namespace) -> int:
     if (args.priors is None) == (args.compare is None):
         return _error("give a priors file, or --compare A B (two priors files or forecast folders)")
+    from analysis.plots.save import dpi_problem, use_file_backend
+
+    if problem := dpi_problem(args.dpi):
+        return _error(problem)
+    use_file_backend()
     backend = _check_run_options(args)
     if backend is None:
         return 2
@@ -170,7 +178,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     if not args.no_report:
         from analysis.forecast_report import write_forecast_report
 
-        report = write_forecast_report(data)
+        report = write_forecast_report(data, dpi=args.dpi)
     if args.quiet:
         print(result.out)
     else:
@@ -215,7 +223,7 @@ def _compare(args, backend: str) -> int:
     out = Path(args.out) if args.out else Path("forecasts") / f"compare-{a.name}-vs-{b.name}"
     from analysis.forecast_report import write_comparison
 
-    written = write_comparison(a, b, out)
+    written = write_comparison(a, b, out, dpi=args.dpi)
     if args.quiet:
         print(out)
         return 0

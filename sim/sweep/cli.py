@@ -94,6 +94,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--conf", type=float, default=0.95, help="confidence level of the intervals")
     s.add_argument("--no-plot", action="store_true", help="skip the bar chart")
+    s.add_argument(
+        "--dpi", type=int, default=None, help="bar chart resolution (default: 200 dots/inch)"
+    )
     s.set_defaults(handler=cmd_sensitivity)
 
 
@@ -214,6 +217,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         )
         print(f"  {make_sweep_command(Path(args.sweep_dir))}", file=sys.stderr)
         return 2
+    if not args.no_plot:
+        from analysis.plots.save import dpi_problem, use_file_backend
+        from sim.scenario import ScenarioError
+
+        if problem := dpi_problem(args.dpi):
+            raise ScenarioError([problem])
+        use_file_backend()
     if args.by_year or args.method == "pawn" or _is_forecast(args.sweep_dir):
         from sim.sweep.sensitivity_time import analyze_over_time, format_report
 
@@ -226,6 +236,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             conf_level=args.conf,
             slices=args.slices,
             plot=not args.no_plot,
+            dpi=args.dpi,
         )
         print(format_report(timed))
         return 0
@@ -236,6 +247,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         num_resamples=args.resamples,
         conf_level=args.conf,
         plot=not args.no_plot,
+        dpi=args.dpi,
     )
     print(format_indices(report))
     return 0

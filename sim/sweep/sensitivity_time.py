@@ -278,6 +278,7 @@ def analyze_over_time(
     slices: int = 10,
     plot: bool = True,
     seed: int = 0,
+    dpi: float | None = None,
 ) -> TimeReport:
     """Indices of ``output`` per year (``by_year``; a recorded time series) or of a final
     metric; writes ``sensitivity/METHOD-OUTPUT[-by-year].csv`` (and ``.png``) into the
@@ -333,7 +334,7 @@ def analyze_over_time(
         from analysis import sensitivity_figures as sf
 
         fig = sf.over_time_figure(report) if by_year else sf.ranked_figure(report)
-        report.plot_path = sf.save(fig, folder / "sensitivity" / f"{stem}.png")
+        report.plot_path = sf.save(fig, folder / "sensitivity" / f"{stem}.png", dpi)
     return report
 
 
