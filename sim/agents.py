@@ -329,7 +329,10 @@ class Lab(mesa.Agent):
         lead = (self.capability - rival) / self.capability if self.capability > 0 else 0.0
         valuation = fin.valuation_usd(
             12.0 * self.last_revenue_usd,  # last_revenue_usd is per month
-            m.potential_spending_usd_per_year * (self.capability / best if best > 0 else 0.0),
+            # The market its capability can win: customers weigh capability ratios with the
+            # logit's weight, so a lab far behind the frontier can expect little of it.
+            m.potential_spending_usd_per_year
+            * ((self.capability / best) ** m.market.capability_preference if best > 0 else 0.0),
             lead,
             f.valuation_revenue_multiple,
             f.valuation_market_multiple,

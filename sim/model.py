@@ -9,15 +9,18 @@ seeded generator (``self.rng``).
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
 
 import mesa
 import networkx as nx
 import numpy as np
 
-from sim import registry, schedules
+from sim import mesa_api, registry, schedules
 from sim.agents import Lab
 from sim.economics import capability, progress, scaling, training
 from sim.economics import hardware as hw
+from sim.mesa_api import SCENARIO_SEED, LabRaceScenario, MesaInterface
 from sim.params import LabParams, Scenario, format_year_month, parse_year_month
 from sim.phases import (
     books,
@@ -35,14 +38,25 @@ from sim.phases.record import Recorder
 from sim.trained_models import TrainedModel
 
 
-class LabRaceModel(mesa.Model):
+class LabRaceModel(MesaInterface, mesa.Model):
     """Frontier labs racing for customers while hardware gets cheaper."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, record_labs: bool = True):
-        """``record_labs=False`` skips the per-lab rows (labs.csv): a sweep reads only the
-        time series, and the lab rows are a tenth of a run's time."""
-        seed = scenario.seed if seed is None else seed
-        super().__init__(rng=seed)
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | LabRaceScenario = "baseline",
+        *,
+        rng: Any = SCENARIO_SEED,
+        record_labs: bool = True,
+        **overrides: Any,
+    ):
+        """``scenario``: a ``Scenario``, a shipped scenario's name or a YAML file, with dotted
+        overrides as keywords (``**{"market.inertia": 0.8}``, validated as ``--set`` is), or a
+        ``LabRaceScenario`` (sim.mesa_api). ``rng``: Mesa's seed (None: a fresh one, kept in
+        ``self.seed``); ``seed=`` is its alias, where None means the scenario's own seed, the
+        default of both. ``record_labs=False`` skips the per-lab rows (labs.csv): a sweep reads
+        only the time series, and the lab rows are a tenth of a run's time."""
+        scenario, seed, mesa_scenario = mesa_api.resolve(scenario, rng, overrides)
+        super().__init__(rng=seed, scenario=mesa_scenario)
         self.seed = seed
         self.spec = scenario
         self.world = scenario.world
@@ -123,8 +137,11 @@ class LabRaceModel(mesa.Model):
 
     def step(self) -> None:
         """One step, as Mesa calls it: Mesa wraps ``step`` to advance its own clock and event
-        list, then runs ``advance``."""
+        list, then runs ``advance`` and adds the step to ``datacollector``."""
+        k = self.k
         self.advance()
+        if self.k > k:
+            self.collect()
 
     def advance(self) -> None:
         """One step of the economy, phase by phase. ``sim.results.simulate`` calls this

@@ -117,7 +117,12 @@ def test_load_run_csv_and_parquet_agree(run_dir, tmp_path):
     from sim.results import run
     from sim.scenario import load_scenario
 
-    result = run(load_scenario(ROOT / "scenarios" / "baseline.yaml", {"end": "2026-01", "mechanisms.entry.enabled": False}))
+    result = run(
+        load_scenario(
+            ROOT / "scenarios" / "baseline.yaml",
+            {"end": "2026-01", "mechanisms.entry.enabled": False},
+        )
+    )
     pq_dir = result.save(tmp_path / "pq", format="parquet")
     a, b = load_run(run_dir), load_run(pq_dir)
     assert a.lab_order == b.lab_order

@@ -122,16 +122,26 @@ def test_docs_calibration_shows_the_history_check(tmp_path):
     )
 
 
-@pytest.mark.xfail(
-    reason="the 2020-2023 targets (METR time horizon in minutes, products, enterprise revenue, "
-    "open-weights share) await the rebuilt economics; remove this mark once it is recalibrated",
-    strict=False,
-)
-def test_history_passes_its_calibration_targets():
+def test_history_passes_every_target_a_parameter_was_set_for():
     failed = [
         (r["target"], r["result"], r["median"], r["band_low"], r["band_high"])
         for r in history_check().targets
-        if not r["passed"]
+        if r["status"] != "untouched" and not r["passed"]
+    ]
+    assert not failed
+
+
+@pytest.mark.xfail(
+    reason="untouched 2023 targets the rebuilt economics does not yet reproduce: OpenAI leading "
+    "revenue, its enterprise API share, Anthropic's revenue (docs/calibration.md); evidence "
+    "against the model, reported, never tuned",
+    strict=False,
+)
+def test_history_passes_its_untouched_targets():
+    failed = [
+        (r["target"], r["result"], r["median"], r["band_low"], r["band_high"])
+        for r in history_check().targets
+        if r["status"] == "untouched" and not r["passed"]
     ]
     assert not failed
 

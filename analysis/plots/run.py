@@ -184,7 +184,7 @@ def market_shares_figure(data):
 
 
 def race_figure(data):
-    """Each lab's capability (share of economically valuable tasks, log scale) and the
+    """Each lab's capability (time horizon in minutes of expert work, log scale) and the
     largest training run it has completed (FLOP, log scale) over time, with every model
     release as a marker shaped by its training method."""
     run = as_run(data)
@@ -230,7 +230,7 @@ def race_figure(data):
                 sub["completed_time"], sub["training_flop"].where(sub["training_flop"] > 0), **kw
             )
         ax_c.set_yscale("log")
-        ax_c.set_ylabel("capability\n(share of tasks, log)")
+        ax_c.set_ylabel("capability: time\nhorizon (min, log)")
         ax_c.set_ylim(top=1.3)
         log_ticks_125(ax_c)
         ax_f.set_yscale("log")

@@ -94,7 +94,18 @@ def put_on_sale(model, lab, ladder: list[TrainedModel]) -> None:
     lab.releases.append(ladder)
     model.products.extend(ladder)
     while len(lab.releases) > model.market.releases_on_sale:
-        retire(model, lab.releases.pop(0))
+        oldest = lab.releases.pop(0)
+        # Customers of a retired model move to its successor in the new ladder (same tier,
+        # else the nearest one): a lab retiring a model keeps the customers who used it.
+        for i, old in enumerate(oldest):
+            if old.segment_split is not None:
+                heir = ladder[i if i < len(ladder) else -1]
+                heir.segment_split = (
+                    old.segment_split
+                    if heir.segment_split is None
+                    else heir.segment_split + old.segment_split
+                )
+        retire(model, oldest)
     frontier.rankings_changed(model)
 
 
