@@ -39,6 +39,7 @@ class TrainedModel:
     segment_split: object = None  # numpy row: its share of each segment's buyers
     user_share: float = 0.0  # share of all customers' spending (hosts of open weights included)
     revenue_share: float = 0.0  # share of the labs' revenue
+    serving_cost_now: float = math.nan  # USD per million tokens at this step's prices
 
 
 @dataclass(slots=True)

@@ -85,7 +85,7 @@ def put_on_sale(model, lab, ladder: list[TrainedModel]) -> None:
     for product in ladder:
         product.segment_split = None
         product.lerner, product.consumer_lerner = api, consumer
-        cost = model.serving_cost(product.params)
+        cost = product.serving_cost_now = model.serving_cost(product.params)
         product.price_per_mtok_usd = (
             cost * (1.0 + m.open_weights_host_margin)
             if product.open_weights

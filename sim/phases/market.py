@@ -44,36 +44,34 @@ def clear_market(model) -> None:
             lab.sell(0.0, math.nan, 0.0, 0.0, months)
         return
     n_seg = len(seg.names)
-    cost = np.array([model.serving_cost(p.params) for p in products])
+    consumer = seg.consumer
+    # One pass over the products for what they are; the rest is arrays (products x segments).
+    params, capability, open_w, lerner_api, lerner_consumer, previous, owners = (
+        [] for _ in range(7)
+    )
+    for i, lab in enumerate(labs):
+        for p in lab.products:
+            params.append(p.params)
+            capability.append(p.capability)
+            open_w.append(p.open_weights)
+            lerner_api.append(p.lerner)
+            lerner_consumer.append(p.consumer_lerner)
+            previous.append(p.segment_split if p.segment_split is not None else np.zeros(n_seg))
+            owners.append(i)
+    products = [p for lab in labs for p in lab.products]  # in the order of the arrays
+    rows = np.array(owners)
+    open_w = np.array(open_w)
+    closed = ~open_w
+    cost = model.serving_cost(np.array(params))
     # Each product has two prices: its consumer subscription and its API price, each with the
     # markup its lab can hold in those segments; hosts sell open weights at cost plus margin.
     host = 1.0 + m.open_weights_host_margin
-    consumer_price = np.array(
-        [
-            c * host if p.open_weights else mkt.price_from_cost(c, p.consumer_lerner)
-            for p, c in zip(products, cost, strict=True)
-        ]
-    )
-    api_price = np.array(
-        [
-            c * host if p.open_weights else mkt.price_from_cost(c, p.lerner)
-            for p, c in zip(products, cost, strict=True)
-        ]
-    )
-    price = np.where(seg.consumer, consumer_price[:, None], api_price[:, None])
-    previous = np.array(
-        [p.segment_split if p.segment_split is not None else np.zeros(n_seg) for p in products]
-    )
+    api_price = np.where(open_w, cost * host, cost / (1.0 - np.array(lerner_api)))
+    consumer_price = np.where(open_w, cost * host, cost / (1.0 - np.array(lerner_consumer)))
+    price = np.where(consumer, consumer_price[:, None], api_price[:, None])
+    previous = np.array(previous)
     # Network effects grow with a product's share of the segment's buyers (its user base).
-    installed = previous
-    choice = mkt.choose(
-        np.log([p.capability for p in products]),
-        np.log(price),
-        installed,
-        seg,
-        m.network_effect,
-        np.array([p.open_weights for p in products]),
-    )
+    choice = mkt.choose(np.log(capability), np.log(price), previous, seg, m.network_effect, open_w)
     split = mkt.inertial_split(previous, choice.split, m.inertia)
     model.segment_buying = mkt.adopted_share(
         model.segment_buying,
@@ -85,9 +83,8 @@ def clear_market(model) -> None:
     spending = potential * model.segment_buying  # USD per year, per segment
     product_spend = split * spending  # products x segments, USD per year
     product_total = product_spend.sum(axis=1)
-    total_spend = float(spending.sum())
     model.potential_spending_usd_per_year = float((potential * choice.buying).sum())
-    model.spending_usd_per_year = total_spend
+    model.spending_usd_per_year = float(spending.sum())
     # Surplus of the customers who buy so far, on the segments' inclusive values.
     adopted = np.divide(
         model.segment_buying, choice.buying, out=np.zeros(n_seg), where=choice.buying > 0
@@ -97,59 +94,75 @@ def clear_market(model) -> None:
     )
 
     # Labs: revenue of closed products; open weights earn their hosts, not their publisher.
-    owner = {id(p): lab for lab in labs for p in lab.products}
-    lab_index = {id(lab): i for i, lab in enumerate(labs)}
     n_labs = len(labs)
-    users = np.zeros(n_labs)
-    revenue = np.zeros(n_labs)
-    enterprise = np.zeros(n_labs)
-    serving = np.zeros(n_labs)
+    users = np.bincount(rows, product_total, n_labs)
+    closed_total = np.where(closed, product_total, 0.0)
+    revenue = np.bincount(rows, closed_total, n_labs)
+    enterprise = np.bincount(
+        rows, closed_total - np.where(closed, product_spend[:, consumer].sum(axis=1), 0.0), n_labs
+    )
+    served = (product_spend * (cost[:, None] / price)).sum(axis=1)
+    serving = np.bincount(rows, np.where(closed, served, 0.0), n_labs)
     lab_segment = np.zeros((n_labs, n_seg))  # each lab's share of each segment's buyers
-    rows = [lab_index[id(owner[id(p)])] for p in products]
-    for j, p in enumerate(products):
-        i = rows[j]
-        lab_segment[i] += split[j]
-        users[i] += product_total[j]
-        if not p.open_weights:
-            revenue[i] += product_total[j]
-            enterprise[i] += product_total[j] - product_spend[j, 0]
-            serving[i] += float((product_spend[j] * cost[j] / price[j]).sum())
+    np.add.at(lab_segment, rows, split)
     total_revenue = float(revenue.sum())
-    total_users = users.sum()
-    dt = model.dt_years
-    for j, p in enumerate(products):
-        p.segment_split = split[j]
-        p.price_per_mtok_usd = float(api_price[j])
-        p.user_share = float(product_total[j] / total_users) if total_users > 0 else 0.0
-        p.revenue_share = (
-            float(product_total[j] / total_revenue)
-            if total_revenue > 0 and not p.open_weights
-            else 0.0
-        )
-        # Next step's markups, from the elasticity its lab faces: the consumer segment for
-        # the subscription, the enterprise segments it sells in (by spending) for the API.
-        faced = seg.price_sensitivity * (1.0 - lab_segment[rows[j]] * model.segment_buying)
-        p.consumer_lerner = mkt.lerner_index(float(faced[seg.consumer].mean()), m.max_lerner)
-        api = product_spend[j][~seg.consumer]
-        api_faced = faced[~seg.consumer]
-        elasticity = (
-            float((api_faced * api).sum() / api.sum()) if api.sum() > 0 else float(api_faced.mean())
-        )
-        p.lerner = mkt.lerner_index(elasticity, m.max_lerner)
+    total_users = float(users.sum())
+    # Next step's markups, from the elasticity each lab faces: the consumer segment for the
+    # subscription, the enterprise segments it sells in (by spending) for the API.
+    faced = seg.price_sensitivity * (1.0 - lab_segment[rows] * model.segment_buying)
+    consumer_elasticity = faced[:, consumer].mean(axis=1)
+    api_spend = product_spend[:, ~consumer]
+    api_weight = api_spend.sum(axis=1)
+    api_faced = faced[:, ~consumer]
+    api_elasticity = np.where(
+        api_weight > 0,
+        (api_faced * api_spend).sum(axis=1) / np.where(api_weight > 0, api_weight, 1.0),
+        api_faced.mean(axis=1),
+    )
+    max_l = m.max_lerner
+    new_api = np.where(api_elasticity * max_l > 1.0, 1.0 / api_elasticity, max_l)
+    new_consumer = np.where(consumer_elasticity * max_l > 1.0, 1.0 / consumer_elasticity, max_l)
+    user_share = product_total / total_users if total_users > 0 else product_total
+    revenue_share = closed_total / total_revenue if total_revenue > 0 else closed_total
+    for p, sp, pr, us, rs, la, lc, c in zip(
+        products,
+        split,
+        api_price.tolist(),
+        user_share.tolist(),
+        revenue_share.tolist(),
+        new_api.tolist(),
+        new_consumer.tolist(),
+        cost.tolist(),
+        strict=True,
+    ):
+        p.segment_split = sp
+        p.price_per_mtok_usd = pr
+        p.user_share = us
+        p.revenue_share = rs
+        p.lerner = la
+        p.consumer_lerner = lc
+        p.serving_cost_now = c
     user_shares = users / total_users if total_users > 0 else users
-    for i, lab in enumerate(labs):
+    dt = model.dt_years
+    for lab, u, r, e, sv in zip(
+        labs,
+        user_shares.tolist(),
+        revenue.tolist(),
+        enterprise.tolist(),
+        serving.tolist(),
+        strict=True,
+    ):
         best_product = lab.deployed
-        lab.enterprise_revenue_usd = float(enterprise[i]) * dt
+        lab.enterprise_revenue_usd = e * dt
         lab.sell(
-            float(user_shares[i]),
+            u,
             best_product.price_per_mtok_usd if best_product is not None else math.nan,
-            float(revenue[i]) * dt,
-            float(serving[i]) * dt,
+            r * dt,
+            sv * dt,
             months,
         )
-    closed = ~np.array([p.open_weights for p in products])
     margin = (product_spend * (1.0 - cost[:, None] / price))[closed].sum()
     model.lerner_revenue_weighted = float(margin / total_revenue) if total_revenue > 0 else math.nan
-    model.hhi_users = conc.hhi(user_shares.tolist()) if total_spend > 0 else math.nan
+    model.hhi_users = conc.hhi(user_shares.tolist()) if total_users > 0 else math.nan
     open_users = sum(u for lab, u in zip(labs, user_shares, strict=True) if lab.openness >= 1.0)
-    model.open_weights_user_share = float(open_users) if total_spend > 0 else math.nan
+    model.open_weights_user_share = float(open_users) if total_users > 0 else math.nan

@@ -192,7 +192,7 @@ class Recorder:
                             p.tier,
                             p.capability,
                             p.price_per_mtok_usd,
-                            model.serving_cost(p.params),
+                            p.serving_cost_now,
                             p.user_share,
                             p.revenue_share,
                             p.open_weights,
