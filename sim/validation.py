@@ -6,13 +6,14 @@ key suggested for a typo.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError
-from sim.params import EVENT_TYPES, Scenario
+from sim.params import EVENT_TYPES, Scenario, format_year_month, parse_year_month
 
 
 def _no_lab_to_remove(name: str, names: list[Any]) -> str:
@@ -104,7 +105,121 @@ def _validate_lines(data: Mapping[str, Any]) -> tuple[Scenario | None, list[str]
         # so that all problems are reported at once.
         errors += [line for line in _date_order_problems(kept) if line not in errors]
         return None, lines + [line for line in errors if line not in lines]
+    if not lines:
+        lines = scenario_problems(scenario)
     return (None if lines else scenario), lines
+
+
+# ------------------------------------------------------ whole-scenario checks
+
+MAX_HORIZON_YEARS = 100
+FIRST_YEAR, LAST_YEAR = 1900, 2300
+ENTRANT_NAME = re.compile(r"^entrant-\d+$")  # what the model names random entrants
+
+
+def scenario_problems(scenario: Scenario) -> list[str]:
+    """Problems the field bounds cannot see: the horizon against the step, labs that never
+    enter, events that could never act (a cap ending before it starts, a merger naming a lab
+    already absorbed or not yet entered), and lab names that would collide."""
+    return _horizon_problems(scenario) + _lab_problems(scenario) + _event_problems(scenario)
+
+
+def _months(year_month: str) -> int:
+    return round(parse_year_month(year_month) * 12)
+
+
+def _horizon_problems(sc: Scenario) -> list[str]:
+    start, end, step = _months(sc.start), _months(sc.end), sc.step_months
+    for key, value in (("start", sc.start), ("end", sc.end)):
+        if not FIRST_YEAR <= _months(value) // 12 <= LAST_YEAR:
+            return [f"{key}: {value} is outside the years {FIRST_YEAR}-{LAST_YEAR}"]
+    span = end - start
+    if span > MAX_HORIZON_YEARS * 12:
+        return [
+            f"end: the horizon from {sc.start} to {sc.end} is {span / 12:g} years; at most "
+            f"{MAX_HORIZON_YEARS} are allowed"
+        ]
+    if span % step == 0:
+        return []
+    fits = [m for m in (start + (span // step) * step, start + (span // step + 1) * step)]
+    fits = [format_year_month(m / 12) for m in fits if m > start]
+    return [
+        f"end ({sc.end}): {span} month(s) after start ({sc.start}) is not a whole number of "
+        f"{step}-month steps; end values that fit: {' or '.join(fits)}"
+    ]
+
+
+def _lab_problems(sc: Scenario) -> list[str]:
+    problems = []
+    for lab in sc.labs:
+        if ENTRANT_NAME.match(lab.name):
+            problems.append(
+                f"labs.{lab.name}.name: names entrant-N are given to random entrants; "
+                "choose another name"
+            )
+        if lab.enter is not None and not sc.start_year <= parse_year_month(lab.enter):
+            problems.append(f"labs.{lab.name}.enter: {lab.enter} is before the start ({sc.start})")
+    entering = [lab for lab in sc.labs if lab.enter is None or lab.enter < sc.end]
+    if not entering:
+        problems.append(
+            f"labs: every lab enters on or after end ({sc.end}); the run would have no labs"
+        )
+    return problems
+
+
+def _event_problems(sc: Scenario) -> list[str]:
+    """Events in the order the model applies them (by date, then file order)."""
+    problems: list[str] = []
+    enters = {lab.name: lab.enter or sc.start for lab in sc.labs}
+    absorbed: dict[str, str] = {}  # lab name -> the merger that ended it
+    names = set(enters)
+    order = sorted(range(len(sc.events)), key=lambda i: _months(sc.events[i].date))
+    for i in order:
+        event = sc.events[i]
+        where = f"events[{i}]"
+        what = f"{event.type} on {event.date}"
+        refs = list(getattr(event, "labs", None) or ())
+        if event.type == "wake_up":
+            refs.append(event.lab)
+        for ref in refs:
+            if ref in absorbed:
+                problems.append(
+                    f"{where}: {what} names {ref!r}, which the {absorbed[ref]} already ended"
+                )
+            elif ref in enters and enters[ref] > event.date:
+                problems.append(
+                    f"{where}: {what} names {ref!r}, which enters only on {enters[ref]}"
+                )
+        if (
+            event.type == "compute_cap"
+            and event.until is not None
+            and _months(event.until) <= _months(event.date)
+        ):
+            problems.append(
+                f"{where}.until: the cap would end ({event.until}) before it starts "
+                f"({event.date}); give an until after the date, or none"
+            )
+        if event.type != "merger":
+            continue
+        first, second = event.labs
+        if first == second:
+            problems.append(
+                f"{where}.labs: {what} names {first!r} twice; a lab cannot merge with itself"
+            )
+            continue
+        into = event.into or first
+        if into in names and into not in (first, second):
+            problems.append(
+                f"{where}.into: {into!r} is already the name of another lab; two labs would "
+                "share it"
+            )
+        elif ENTRANT_NAME.match(into):
+            problems.append(f"{where}.into: names entrant-N are given to random entrants")
+        for gone in {first, second} - {into}:
+            absorbed[gone] = f"merger on {event.date}"
+            names.discard(gone)
+        names.add(into)
+    return problems
 
 
 def _date_order_problems(data: Mapping[str, Any]) -> list[str]:
@@ -215,3 +330,69 @@ def _inner_model(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+# ------------------------------------------------- values at the edge of the model's range
+
+
+def field_bounds(field: Any) -> tuple[float | None, float | None]:
+    """(lower, upper) bound of a numeric pydantic field (None where it has none)."""
+    import annotated_types as at
+
+    low = high = None
+    for meta in _all_metadata(field.annotation, list(field.metadata)):
+        if isinstance(meta, at.Ge | at.Gt):
+            low = getattr(meta, "ge", None) if isinstance(meta, at.Ge) else meta.gt
+        elif isinstance(meta, at.Le | at.Lt):
+            high = getattr(meta, "le", None) if isinstance(meta, at.Le) else meta.lt
+    return low, high
+
+
+def _all_metadata(annotation: Any, found: list[Any]) -> list[Any]:
+    import typing
+
+    if typing.get_origin(annotation) is typing.Annotated:
+        base, *more = typing.get_args(annotation)
+        for meta in more:
+            found.extend(getattr(meta, "metadata", [meta]))
+        return _all_metadata(base, found)
+    for arg in typing.get_args(annotation):
+        if arg is not type(None):
+            _all_metadata(arg, found)
+    return found
+
+
+def _closeness(value: float, low: float | None, high: float | None) -> float | None:
+    """How near ``value`` lies to a bound, as a share of the range (0 = on it)."""
+    import math
+
+    if low is None or high is None or high <= low:
+        return None
+    if low > 0 and high / low > 100:
+        value, low, high = (math.log10(max(x, 1e-300)) for x in (value, low, high))
+    pos = (value - low) / (high - low)
+    return min(pos, 1 - pos)
+
+
+def values_near_bounds(scenario: Scenario, limit: int = 3) -> list[str]:
+    """``path = value`` of the (at most ``limit``) set values nearest their bounds and away
+    from their defaults: the suspects when a run overflows."""
+    found: list[tuple[float, str]] = []
+
+    def walk(obj: BaseModel, path: str) -> None:
+        for name, field in type(obj).model_fields.items():
+            value = getattr(obj, name)
+            where = f"{path}{name}"
+            if isinstance(value, BaseModel):
+                walk(value, where + ".")
+            elif isinstance(value, tuple) and value and isinstance(value[0], BaseModel):
+                for item in value:
+                    walk(item, f"{where}.{getattr(item, 'name', None) or value.index(item)}.")
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                near = _closeness(float(value), *field_bounds(field))
+                default = field.default if field.default is not None else None
+                if near is not None and near < 0.1 and value != default:
+                    found.append((near, f"{where} = {value:g}"))
+
+    walk(scenario, "")
+    return [text for _, text in sorted(found)[:limit]]

@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from sim.commands import add_set_argument
+from sim.commands import add_set_argument, float_in, int_in
 from sim.economics import concentration as conc
 
 STRUCTURES = (*conc.STRUCTURES, conc.NO_MARKET)
@@ -33,7 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("spec", help="sweep YAML file (e.g. scenarios/sweeps/smoke.yaml)")
     p.add_argument("--out", default=None, help="sweep directory (default: sweeps/NAME)")
     p.add_argument(
-        "--jobs", type=int, default=None, help="worker processes (default: all local cores)"
+        "--jobs",
+        type=int_in(1, 4096),
+        default=None,
+        help="worker processes (default: all local cores)",
     )
     p.add_argument(
         "--backend",
@@ -51,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_set_argument(p, "fix a scenario value for every run (added to the sweep file's set: block)")
     p.add_argument(
         "--commit-every",
-        type=float,
+        type=float_in(0, 3600),
         default=0.5,
         metavar="SECONDS",
         help="write finished runs to disk at least this often (default 0.5; 0: every batch)",
@@ -78,9 +81,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="default: the one the design supports",
     )
     s.add_argument(
-        "--resamples", type=int, default=1000, help="bootstrap resamples for the intervals"
+        "--resamples",
+        type=int_in(2, 1_000_000),
+        default=1000,
+        help="bootstrap resamples for the intervals",
     )
-    s.add_argument("--conf", type=float, default=0.95, help="confidence level of the intervals")
+    s.add_argument(
+        "--conf",
+        type=float_in(0, 1, open_ends=True),
+        default=0.95,
+        help="confidence level of the intervals",
+    )
     s.add_argument("--no-plot", action="store_true", help="skip the bar chart")
     s.set_defaults(handler=cmd_sensitivity)
 
