@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from sim.commands import add_set_argument, float_in, int_in
@@ -99,6 +100,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from sim.outdir import folder_name
     from sim.sweep.backends import WorkerLost, start_fork_server
     from sim.sweep.spec import load_sweep
 
@@ -114,8 +116,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         # The workers' imports (Mesa: 1-2 s) overlap with the rest of this setup.
         start_fork_server()
     from sim.sweep.runner import run_sweep  # pyarrow: after the fork server, overlapping it
+    from sim.sweep.store import SweepIncomplete
 
-    out = Path(args.out) if args.out else Path("sweeps") / sweep.spec.name
+    out = Path(args.out) if args.out else Path("sweeps") / folder_name(sweep.spec.name, "sweep")
+    terminated = []
+
+    def on_sigterm(signum, frame):
+        # `timeout`, `kill` and batch schedulers send SIGTERM: end as Ctrl-C does (finished
+        # runs saved, workers shut down, meta.json "interrupted"), not with the pool orphaned.
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    import threading
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_sigterm) if main_thread else None
     try:
         result = run_sweep(
             sweep,
@@ -129,14 +144,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         print(
-            f"interrupted; finished runs are saved. Resume with:\n"
-            f"  labsim sweep {args.spec} --resume --out {out}",
+            f"{'terminated' if terminated else 'interrupted'}; finished runs are saved. "
+            f"Resume with:\n  labsim sweep {args.spec} --resume --out {out}",
             file=sys.stderr,
         )
-        return 130
-    except WorkerLost as exc:
+        return 143 if terminated else 130
+    except (WorkerLost, SweepIncomplete) as exc:
         print(f"error: {exc}\n  labsim sweep {args.spec} --resume --out {out}", file=sys.stderr)
         return 1
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     if args.quiet:
         print(out)
     else:
