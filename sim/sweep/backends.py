@@ -14,6 +14,7 @@ so memory does not grow with the sweep. Adding a backend is a class with ``worke
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -209,6 +210,7 @@ class ProcessBackend:
 
 
 DASK_CONNECT_SECONDS = 10
+DASK_WORKERLESS_SECONDS = 10
 
 
 class DaskBackend:
@@ -246,20 +248,33 @@ class DaskBackend:
         self.workers = max(1, n)
 
     def run(self, evaluator, batches):
-        from distributed import as_completed
+        from distributed import wait
 
         # Sent once to every worker and kept there: no per-run scenario transfer or parsing.
         [remote] = self._client.scatter([evaluator], broadcast=True)
-        completed = as_completed()
+        pending: set = set()
 
         def submit(batch):
-            completed.add(self._client.submit(evaluate_batch, remote, batch, pure=False))
+            pending.add(self._client.submit(evaluate_batch, remote, batch, pure=False))
 
         def next_done():
-            fut = next(completed)
-            result = fut.result()
-            fut.release()
-            return fut, result
+            # Tasks of a cluster with no workers left wait forever: poll, and give up after
+            # DASK_WORKERLESS_SECONDS without a worker.
+            workerless_since = None
+            while True:
+                done, _ = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+                if done:
+                    fut = done.pop()
+                    pending.discard(fut)
+                    result = fut.result()
+                    fut.release()
+                    return fut, result
+                if self._client.nthreads():
+                    workerless_since = None
+                    continue
+                workerless_since = workerless_since or time.monotonic()
+                if time.monotonic() - workerless_since > DASK_WORKERLESS_SECONDS:
+                    raise RuntimeError(f"no worker for {DASK_WORKERLESS_SECONDS} s")
 
         try:
             yield from _windowed(submit, next_done, batches, 2 * self.workers)
@@ -267,10 +282,11 @@ class DaskBackend:
             raise
         except BaseException as exc:  # evaluate_batch records a run's own errors: this is dask
             # A worker or the scheduler lost (FutureCancelledError, KilledWorker,
-            # CommClosedError, ...): the same end as a local worker lost.
+            # CommClosedError, a cluster with no workers left): the same end as a local
+            # worker lost.
             detail = str(exc).splitlines()[0] if str(exc) else ""
             raise WorkerLost(
-                f"dask lost a worker or its scheduler ({type(exc).__name__}: {detail}); "
+                f"dask lost its workers or its scheduler ({type(exc).__name__}: {detail}); "
                 "finished runs are saved, finish the sweep with --resume"
             ) from exc
 

@@ -153,12 +153,13 @@ def check_out_dir(out: Path, resolved_text: str, resume: bool) -> str:
         )
     new = yaml.safe_load(resolved_text)
     old = _load_yaml_file(resolved_file)
-    if old is None:
+    if old is None or set(new) - set(old):  # unreadable, or cut short (keys missing)
         if read_meta(out).get("design_sha256") != new["design_sha256"]:
             raise ScenarioError(
                 [
-                    f"{resolved_file}: damaged, and meta.json does not name this sweep's design; "
-                    "cannot tell which sweep the folder holds: choose another --out"
+                    f"{resolved_file}: damaged (or written by an older labsim), and meta.json "
+                    "does not name this sweep's design; cannot tell which sweep the folder "
+                    "holds: choose another --out"
                 ]
             )
         resolved_file.write_text(resolved_text, encoding="utf-8")  # meta.json vouches for it
@@ -283,13 +284,13 @@ class SweepStore:
             runs_entry, ts_entry = manifest["runs"], manifest["ts"]
         except (OSError, ValueError, KeyError, TypeError):
             return "no readable manifest (a damaged part, or not written by labsim)", []
+        if manifest.get("design") != self.design:
+            return "it belongs to another sweep's design", []
         if manifest.get("part") != number:
             return (
                 f"its manifest is part {manifest.get('part')}'s (a copy under another number)",
                 [],
             )
-        if manifest.get("design") != self.design:
-            return "it belongs to another sweep's design", []
         if _file_sha256(runs_file) != runs_entry.get("sha256"):
             return "its checksum does not match (truncated or altered)", []
         ts_file = self.parts / f"ts-{number}.parquet"
@@ -441,11 +442,12 @@ class SweepStore:
     def check_complete(self) -> str | None:
         """Why a sweep marked complete is not (a result file missing, unreadable, or short
         of runs or time series), or None if it is whole."""
+        for name in ("runs.parquet", "timeseries.parquet"):
+            if not (self.out / name).is_file():
+                return f"{name} is missing"
         try:
             runs = pq.read_table(self.out / "runs.parquet", columns=["run_id", "status"])
             ts_ids = pq.read_table(self.out / "timeseries.parquet", columns=["run_id"])
-        except FileNotFoundError as exc:
-            return f"{Path(exc.filename or '').name or 'a result file'} is missing"
         except (OSError, pa.ArrowException) as exc:
             return f"a result file is unreadable ({str(exc).splitlines()[0]})"
         ids = runs.column("run_id").to_pylist()
