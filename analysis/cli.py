@@ -80,9 +80,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     from analysis.io import AnalysisError, load
     from analysis.plots import figures_for, save_figure
+    from sim.outdir import check_writable
 
     try:
         data = load(args.directory)
+        if args.out:
+            check_writable(args.out)
         kinds = list(dict.fromkeys(args.kind)) if args.kind else None
         builders = figures_for(data, kinds, x=args.x, y=args.y, by=args.by)
         if args.by is not None and data.kind == "sweep":
@@ -99,9 +102,17 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from analysis.io import AnalysisError
     from analysis.report import write_report
+    from sim.outdir import check_writable
 
+    if args.out:
+        out = Path(args.out)
+        if out.is_dir():
+            return _error(f"--out {out}: is a folder; give the HTML file's name")
+        check_writable(out.parent if str(out.parent) else Path("."))
     try:
         path = write_report(args.directory, out=args.out, image_format=args.format)
     except AnalysisError as exc:
