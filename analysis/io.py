@@ -32,9 +32,9 @@ def _to_datetime(values: pd.Series) -> pd.Series:
 
 # Columns without which a table cannot be what labsim wrote (a garbage CSV still parses).
 REQUIRED_COLUMNS = {
-    "timeseries": ("step", "date"),
-    "labs": ("date", "lab"),
-    "models": ("model_id", "lab"),
+    "timeseries": ("step", "date", "hhi"),
+    "labs": ("date", "lab", "market_share", "capability"),
+    "models": ("model_id", "lab", "capability"),
     "events": ("step", "type"),
     "runs": ("run_id", "status"),
 }

@@ -30,7 +30,8 @@ def folder_name(name: str, fallback: str = "unnamed") -> str:
     digits, ``_ . -`` (every other run of characters becomes ``-``), no leading dots or
     dashes, at most ``FOLDER_NAME_MAX`` characters. ``../../x`` and ``/tmp/x`` both become
     ``x``: a default output folder always lies inside ``runs/`` or ``sweeps/``."""
-    safe = re.sub(r"[^A-Za-z0-9_.\-]+", "-", name).strip(".-")[:FOLDER_NAME_MAX].strip(".-")
+    safe = re.sub(r"[^A-Za-z0-9_.\-]+|\.{2,}", "-", name)
+    safe = re.sub(r"-{2,}", "-", safe).strip(".-")[:FOLDER_NAME_MAX].strip(".-")
     return safe or fallback
 
 

@@ -54,9 +54,8 @@ Multiplier = Annotated[Real, Field(ge=0, le=1000)]
 Months = Annotated[Int, Field(ge=1, le=1200)]
 # The one rule for a lab's name, wherever it comes from (a lab entry, a merger's `into`): it
 # ends up in CSV cells, figure legends and --set paths, so no spaces, newlines or markup.
-LabName = Annotated[
-    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-]
+LAB_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+LabName = Annotated[str, Field(min_length=1, max_length=64, pattern=LAB_NAME_PATTERN)]
 
 
 # --------------------------------------------------------------------------- world

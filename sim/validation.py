@@ -13,7 +13,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError
-from sim.params import EVENT_TYPES, Scenario, format_year_month, parse_year_month
+from sim.params import (
+    EVENT_TYPES,
+    LAB_NAME_PATTERN,
+    Scenario,
+    format_year_month,
+    parse_year_month,
+)
 
 
 def _no_lab_to_remove(name: str, names: list[Any]) -> str:
@@ -115,6 +121,7 @@ def _validate_lines(data: Mapping[str, Any]) -> tuple[Scenario | None, list[str]
 MAX_HORIZON_YEARS = 100
 FIRST_YEAR, LAST_YEAR = 1900, 2300
 ENTRANT_NAME = re.compile(r"^entrant-\d+$")  # what the model names random entrants
+_LAB_NAME = re.compile(LAB_NAME_PATTERN)
 
 
 def scenario_problems(scenario: Scenario) -> list[str]:
@@ -279,7 +286,9 @@ def _readable_path(loc: tuple, data: Mapping[str, Any]) -> str:
         if isinstance(node, list) and isinstance(item, int):
             entry = node[item] if item < len(node) else None
             name = entry.get("name") if isinstance(entry, dict) else None
-            parts.append(str(name) if name and parts and parts[-1] == "labs" else f"[{item}]")
+            # A name breaking the lab-name rule (a newline, markup) is shown by its index.
+            readable = isinstance(name, str) and len(name) <= 64 and _LAB_NAME.fullmatch(name)
+            parts.append(name if readable and parts and parts[-1] == "labs" else f"[{item}]")
             node = entry
         elif isinstance(item, str):
             if item in EVENT_TYPES and parts and parts[-1].startswith("["):
