@@ -150,29 +150,34 @@ def run_checked(scenario, seed: int | None, source: str):
     from pydantic import ValidationError
 
     from sim.results import run
-    from sim.scenario import ScenarioError
-    from sim.validation import values_near_bounds
-
-    def refuse(what: str):
-        near = values_near_bounds(scenario)
-        hint = (
-            f"values at the edge of their range: {', '.join(near)}"
-            if near
-            else "no value is near its bounds (please report it; --debug shows where)"
-        )
-        return ScenarioError([f"{source}: the run left the model's numeric range ({what}); {hint}"])
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
             result = run(scenario, seed=seed)
         except (ArithmeticError, ValidationError) as exc:
-            message = str(exc).strip().splitlines()
-            raise refuse(f"{type(exc).__name__}: {message[0] if message else ''}") from exc
+            raise _out_of_range(scenario, source, exc) from exc
     for name in ("timeseries", "labs", "models"):
         numbers = getattr(result, name).select_dtypes("number").to_numpy(dtype=float)
         if np.isinf(numbers).any():
-            raise refuse(f"an infinite value in {name}")
+            raise _out_of_range(scenario, source, f"an infinite value in {name}")
     return result
+
+
+def _out_of_range(scenario, source: str, cause: Exception | str):
+    """The one line for a run that left the model's numeric range."""
+    from sim.scenario import ScenarioError
+    from sim.validation import values_near_bounds
+
+    if isinstance(cause, Exception):
+        message = str(cause).strip().splitlines()
+        cause = f"{type(cause).__name__}: {message[0] if message else ''}"
+    near = values_near_bounds(scenario)
+    hint = (
+        f"values at the edge of their range: {', '.join(near)}"
+        if near
+        else "no value is near its bounds (please report it; --debug shows where)"
+    )
+    return ScenarioError([f"{source}: the run left the model's numeric range ({cause}); {hint}"])
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -187,7 +192,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd
+    from pydantic import ValidationError
 
     from sim.calibration import check, format_markdown, format_table, load_targets, targets_path_for
     from sim.outdir import CHECK_FOLDER, claim_folder, folder_name
@@ -204,7 +211,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     targets = load_targets(targets_file)
     out = Path(args.out) if args.out else Path("runs") / f"check-{folder_name(scenario.name)}"
     claim_folder(out, CHECK_FOLDER, args.overwrite, clear=False)
-    rows = check(scenario, targets, range(args.seeds))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            rows = check(scenario, targets, range(args.seeds))
+        except (ArithmeticError, ValidationError) as exc:
+            raise _out_of_range(scenario, args.scenario, exc) from exc
     claim_folder(out, CHECK_FOLDER, args.overwrite, clear=True)
     out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(out / "calibration.csv", index=False)

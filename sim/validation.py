@@ -399,9 +399,20 @@ def values_near_bounds(scenario: Scenario, limit: int = 3) -> list[str]:
                     walk(item, f"{where}.{getattr(item, 'name', None) or value.index(item)}.")
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 near = _closeness(float(value), *field_bounds(field))
-                default = field.default if field.default is not None else None
+                default = field.default
                 if near is not None and near < 0.1 and value != default:
-                    found.append((near, f"{where} = {value:g}"))
+                    found.append((near, -_decades_from(value, default), f"{where} = {value:g}"))
 
     walk(scenario, "")
-    return [text for _, text in sorted(found)[:limit]]
+    # Nearest its bound first; among equals, the one furthest from its default.
+    return [text for *_, text in sorted(found)[:limit]]
+
+
+def _decades_from(value: float, default: Any) -> float:
+    import math
+
+    if not isinstance(default, int | float) or isinstance(default, bool):
+        return 0.0
+    if value > 0 and default > 0:
+        return abs(math.log10(value / default))
+    return abs(value - default)
