@@ -165,8 +165,8 @@ def run_checked(scenario, seed: int | None, source: str):
 
 def _out_of_range(scenario, source: str, cause: Exception | str):
     """The one line for a run that left the model's numeric range."""
+    from sim.ranges import values_near_bounds
     from sim.scenario import ScenarioError
-    from sim.validation import values_near_bounds
 
     if isinstance(cause, Exception):
         message = str(cause).strip().splitlines()

@@ -395,17 +395,23 @@ def test_unreachable_dask_scheduler_is_one_line_and_resumable(tmp_path, monkeypa
 
 class _SlowEvaluator(Evaluator):
     def __call__(self, task):
-        time.sleep(0.3)
+        time.sleep(0.5)
         return super().__call__(task)
 
 
 @pytest.mark.parametrize("lose", ["workers", "scheduler"])
-def test_losing_dask_workers_or_scheduler_is_like_a_lost_local_worker(lose, tmp_path, reference):
+def test_losing_dask_workers_or_scheduler_is_like_a_lost_local_worker(
+    lose, tmp_path, reference, monkeypatch
+):
     pytest.importorskip("distributed")
     import logging
     import threading
 
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
+
+    import sim.sweep.backends as backends
+
+    monkeypatch.setattr(backends, "DASK_WORKERLESS_SECONDS", 2)
 
     cluster = LocalCluster(
         n_workers=2,
@@ -425,10 +431,7 @@ def test_losing_dask_workers_or_scheduler_is_like_a_lost_local_worker(lose, tmp_
                 return
             time.sleep(0.05)
         if lose == "workers":
-            with Client(cluster.scheduler_address) as client:
-                client.retire_workers(close_workers=True)
-                for worker in list(cluster.workers.values()):
-                    worker.close()
+            cluster.scale(0)  # every worker gone; the scheduler waits for new ones forever
         else:
             cluster.close()
 

@@ -262,7 +262,10 @@ class DaskBackend:
             # DASK_WORKERLESS_SECONDS without a worker.
             workerless_since = None
             while True:
-                done, _ = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+                try:
+                    done, _ = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+                except TimeoutError:  # nothing finished within the second
+                    done = set()
                 if done:
                     fut = done.pop()
                     pending.discard(fut)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import difflib
 import math
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +39,9 @@ from sim.scenario import (
     scenario_to_dict,
     validate,
 )
+from sim.sweep.size import MAX_RUNS, MAX_RUNS_ENV, n_runs_upper_bound
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
-# The design (every point's values) is built in memory before the first run: a limit on its
-# size is checked first, from the spec alone. 2 million runs is weeks on a workstation.
-MAX_RUNS_ENV = "LABSIM_MAX_RUNS"
-MAX_RUNS = int(os.environ.get(MAX_RUNS_ENV) or 2_000_000)
 
 # Concentration and frontier, the answer to "monopoly or oligopoly, and how far ahead".
 DEFAULT_RECORD_COLUMNS = (
@@ -198,7 +194,7 @@ class SweepSpec(_Strict):
                 f"is not: use {low} or {low * 2}"
             )
         if not problems:
-            runs = self.n_runs_upper_bound()
+            runs = n_runs_upper_bound(self)
             if runs > MAX_RUNS:
                 problems.append(
                     f"parameters: the design has {runs:,} runs; at most {MAX_RUNS:,} are allowed "
@@ -207,22 +203,6 @@ class SweepSpec(_Strict):
         if problems:
             raise ValueError("\n".join(problems))
         return self
-
-    def n_runs_upper_bound(self) -> int:
-        """Runs of the design, computed from the spec before the design is built (a grid of
-        integer ranges may have fewer: rounding can merge values)."""
-        d = len(self.parameters)
-        if self.sampler == "grid":
-            points = 1
-            for p in self.parameters.values():
-                points *= len(p.values) if isinstance(p, Values) else p.num  # type: ignore[union-attr]
-        elif self.sampler == "lhs":
-            points = self.samples or 1
-        elif self.sampler == "sobol":
-            points = (self.samples or 1) * ((2 * d + 2) if self.second_order else (d + 2))
-        else:
-            points = (self.samples or 1) * (d + 1)
-        return points * self.replications
 
 
 @dataclass

@@ -26,90 +26,31 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute.is_in in reopen)
 import pyarrow.parquet as pq
-import yaml
 
-from sim.scenario import ScenarioError
+from sim.sweep import schemas
+from sim.sweep.folder import (  # noqa: F401  (re-exported: the sweep directory's API)
+    check_out_dir,
+    design_digest,
+    read_meta,
+    write_meta,
+)
 from sim.sweep.metrics import METRIC_TYPES
+from sim.sweep.schemas import (  # noqa: F401  (re-exported: callers import them from here)
+    RUN_KEY_TYPES,
+    parameter_type,
+    timeseries_schema,
+    to_column_value,
+)
 
-RUN_KEY_TYPES = {
-    "run_id": pa.int64(),
-    "point": pa.int64(),
-    "replication": pa.int64(),
-    "seed": pa.int64(),
-    "status": pa.string(),
-}
-TS_STRING_COLUMNS = {"date", "structure", "leader", "frontier_lab"}
-TS_INT_COLUMNS = {"step", "n_active", "n_models"}
-_ARROW = {"float64": pa.float64(), "int64": pa.int64(), "string": pa.string(), "bool": pa.bool_()}
+runs_schema = schemas.runs_schema  # re-exported (SweepStore's argument has the same name)
+
 _TS_ROWS_PER_GROUP = 256_000
-
-
-def parameter_type(values: Iterable[Any]) -> str:
-    """Parquet type for one parameter column, from every value it takes in the design."""
-    vals = list(values)
-    if all(isinstance(v, bool) for v in vals):
-        return "bool"
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-        return "int64"
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
-        return "float64"
-    return "string"
-
-
-def to_column_value(value: Any, kind: str) -> Any:
-    if value is None:
-        return None
-    if kind == "float64":
-        return float(value)
-    if kind == "string" and not isinstance(value, str):
-        return json.dumps(value, sort_keys=True, default=str)
-    return value
-
-
-def runs_schema(param_types: dict[str, str]) -> pa.Schema:
-    """Parts hold the full traceback of failed runs; ``runs.parquet`` keeps its last line."""
-    fields = [pa.field(k, t) for k, t in RUN_KEY_TYPES.items()]
-    fields += [pa.field(name, _ARROW[kind]) for name, kind in param_types.items()]
-    fields += [pa.field(name, _ARROW[kind]) for name, kind in METRIC_TYPES.items()]
-    fields += [pa.field("error", pa.string()), pa.field("traceback", pa.string())]
-    return pa.schema(fields)
-
-
-def timeseries_schema(columns: Iterable[str]) -> pa.Schema:
-    fields = [pa.field("run_id", pa.int64()), pa.field("step", pa.int64())]
-    fields.append(pa.field("date", pa.string()))
-    for name in columns:
-        if name in ("step", "date"):
-            continue
-        if name in TS_STRING_COLUMNS:
-            kind = pa.string()
-        elif name in TS_INT_COLUMNS:
-            kind = pa.int64()
-        else:
-            kind = pa.float64()
-        fields.append(pa.field(name, kind))
-    return pa.schema(fields)
-
-
-def design_digest(
-    names: Iterable[str], values: Iterable[Iterable[Any]], reps: int, seed: int
-) -> str:
-    """SHA-256 of the design itself: the ordered parameter names, every point's values in
-    run order, the replications and the seed (from which every run's seed follows). Two
-    sweeps with one digest give every run_id the same parameters and seed."""
-    h = hashlib.sha256()
-    h.update(json.dumps([list(names), int(reps), int(seed)]).encode())
-    for point in values:
-        h.update(json.dumps(list(point), sort_keys=True, default=repr).encode())
-        h.update(b"\n")
-    return h.hexdigest()
 
 
 def _file_sha256(path: Path) -> str:
@@ -118,82 +59,6 @@ def _file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _load_yaml_file(path: Path) -> dict[str, Any] | None:
-    """A YAML mapping, or None if the file is missing, unreadable or damaged."""
-    from sim.yamlio import load_yaml_text
-
-    try:
-        data = load_yaml_text(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def check_out_dir(out: Path, resolved_text: str, resume: bool) -> str:
-    """'new', 'resume' or 'complete'; refuses to mix two different sweeps in one folder.
-
-    The comparison is of the design (``design_sha256``: the ordered parameter sets and
-    seeds) and of everything else the runs depend on (base scenario, recorded columns), so
-    two parameters swapped in the file are a different sweep even though the file's mapping
-    compares equal. A damaged ``sweep.resolved.yaml`` is rewritten when ``meta.json`` still
-    vouches for the same design; otherwise the folder is refused."""
-    from sim.outdir import check_writable
-
-    check_writable(out)
-    resolved_file = out / "sweep.resolved.yaml"
-    if not resolved_file.exists():
-        if out.exists() and any(out.iterdir()):
-            raise ScenarioError([f"{out}: folder exists and is not a sweep; choose another --out"])
-        return "new"
-    if not resume:
-        raise ScenarioError(
-            [f"{out}: already holds a sweep; pass --resume to finish it, or choose another --out"]
-        )
-    new = yaml.safe_load(resolved_text)
-    old = _load_yaml_file(resolved_file)
-    if old is None or set(new) - set(old):  # unreadable, or cut short (keys missing)
-        if read_meta(out).get("design_sha256") != new["design_sha256"]:
-            raise ScenarioError(
-                [
-                    f"{resolved_file}: damaged (or written by an older labsim), and meta.json "
-                    "does not name this sweep's design; cannot tell which sweep the folder "
-                    "holds: choose another --out"
-                ]
-            )
-        resolved_file.write_text(resolved_text, encoding="utf-8")  # meta.json vouches for it
-    elif old != new:
-        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        if changed == ["design_sha256"] or (
-            "design_sha256" in old and set(changed) <= {"design_sha256", "parameters"}
-        ):
-            changed = ["the design: parameters' order or values"]
-        raise ScenarioError(
-            [
-                f"{out}: the sweep changed since it was started ({', '.join(changed)} differ); "
-                "resume with the same sweep file and --set values, or choose another --out"
-            ]
-        )
-    if read_meta(out).get("status") == "complete":
-        return "complete"
-    return "resume"
-
-
-def read_meta(out: Path) -> dict[str, Any]:
-    """``meta.json``, or {} if it is missing or damaged (it is rewritten as the sweep goes)."""
-    try:
-        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
-
-def write_meta(out: Path, meta: dict[str, Any]) -> None:
-    """Replace ``meta.json`` atomically: a crash leaves the old one or the new one, whole."""
-    tmp = out / "meta.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out / "meta.json")
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
