@@ -274,7 +274,7 @@ class MarketParams(Frozen):
 class TalentParams(Frozen):
     """Engineers and their wages (MODEL.md, "Budget")."""
 
-    salary_usd_per_year: Annotated[Real, Field(ge=1e3, le=1e8)] = Field(
+    salary_usd_per_year: Annotated[Real, Field(ge=1e4, le=1e8)] = Field(
         4e5, description="Fully loaded cost of a frontier ML engineer at the start (2020: ~$400k)."
     )
     salary_growth_per_year: Real = Field(0.04, ge=-0.5, le=1, description="Trend wage growth.")
@@ -424,7 +424,7 @@ class AlgorithmicProgress(Switch):
         description="g0 in ln(A)/year at reference_engineers: ln 2.8 (LLM compute for fixed "
         "performance halves every ~8 months, Ho et al. 2024, arXiv 2403.05812).",
     )
-    reference_engineers: Annotated[Real, Field(ge=1, le=1e6)] = Field(
+    reference_engineers: Annotated[Real, Field(ge=10, le=1e6)] = Field(
         800.0,
         description="E_ref: research headcount at which ln A grows at g0; a 2020 frontier lab "
         "(DeepMind had ~1,000 staff, most in research), so the leader in A gains ~2.8x/yr.",
@@ -432,7 +432,7 @@ class AlgorithmicProgress(Switch):
     engineer_exponent: Fraction = Field(
         0.5, description="lambda: diminishing returns to researchers (stepping on toes)."
     )
-    difficulty_exponent: Annotated[Real, Field(ge=0, le=5)] = Field(
+    difficulty_exponent: Annotated[Real, Field(ge=0, le=2)] = Field(
         0.2,
         description="beta: ideas get harder to find, growth falls as A^-beta (Jones 1995; Bloom "
         "et al. 2020). 0.2 keeps a frontier lab near 2.8x/yr over 2020-24 while its research "
@@ -682,7 +682,7 @@ class LabParams(Frozen):
         "keeps a bet for years and 0.5 follows the latest evidence."
     )
     openness: Fraction = Field(description="0 closed ... 1 open weights.")
-    algorithmic_efficiency: Annotated[Real, Field(ge=1e-3, le=1e150)] = Field(
+    algorithmic_efficiency: Annotated[Real, Field(ge=0.01, le=1e60)] = Field(
         1.0,
         description="A at entry (1 = 2020 state of the art). Wide: an entrant takes the public "
         "A, which grows ~2.8x a year.",

@@ -121,6 +121,9 @@ def _validate_lines(data: Mapping[str, Any]) -> tuple[Scenario | None, list[str]
 MAX_HORIZON_YEARS = 100
 FIRST_YEAR, LAST_YEAR = 1900, 2300
 ENTRANT_NAME = re.compile(r"^entrant-\d+$")  # what the model names random entrants
+# A lab's starting A: the schema's bound (1e60) leaves room for random entrants, which start
+# from the public A as it has grown; a scenario's own labs start well below it.
+MAX_START_EFFICIENCY = 1e30
 _LAB_NAME = re.compile(LAB_NAME_PATTERN)
 
 
@@ -128,7 +131,33 @@ def scenario_problems(scenario: Scenario) -> list[str]:
     """Problems the field bounds cannot see: the horizon against the step, labs that never
     enter, events that could never act (a cap ending before it starts, a merger naming a lab
     already absorbed or not yet entered), and lab names that would collide."""
-    return _horizon_problems(scenario) + _lab_problems(scenario) + _event_problems(scenario)
+    return (
+        _horizon_problems(scenario)
+        + _lab_problems(scenario)
+        + _event_problems(scenario)
+        + _growth_problems(scenario)
+    )
+
+
+# ln A per year at the largest lab's starting headcount: 10 is A x 22,000 a year (2020-24:
+# ~1, Ho et al. 2024). Above it A leaves float range within a few simulated decades.
+MAX_ALGORITHMIC_GROWTH = 10.0
+
+
+def _growth_problems(sc: Scenario) -> list[str]:
+    ap = sc.mechanisms.algorithmic_progress
+    if not ap.enabled:
+        return []
+    lab = max(sc.labs, key=lambda x: x.engineers)
+    growth = ap.growth_per_year * (lab.engineers / ap.reference_engineers) ** ap.engineer_exponent
+    if growth <= MAX_ALGORITHMIC_GROWTH:
+        return []
+    return [
+        f"mechanisms.algorithmic_progress: at {lab.name}'s {lab.engineers:g} engineers, ln A "
+        f"would grow {growth:.3g} a year (growth_per_year x (engineers / reference_engineers) "
+        f"^ engineer_exponent); at most {MAX_ALGORITHMIC_GROWTH:g}: raise reference_engineers "
+        "or lower engineer_exponent or growth_per_year"
+    ]
 
 
 def _months(year_month: str) -> int:
@@ -163,6 +192,11 @@ def _lab_problems(sc: Scenario) -> list[str]:
             problems.append(
                 f"labs.{lab.name}.name: names entrant-N are given to random entrants; "
                 "choose another name"
+            )
+        if lab.algorithmic_efficiency > MAX_START_EFFICIENCY:
+            problems.append(
+                f"labs.{lab.name}.algorithmic_efficiency: {lab.algorithmic_efficiency:g} is more "
+                f"than a scenario's lab may start with ({MAX_START_EFFICIENCY:g})"
             )
         if lab.enter is not None and not sc.start_year <= parse_year_month(lab.enter):
             problems.append(f"labs.{lab.name}.enter: {lab.enter} is before the start ({sc.start})")

@@ -271,6 +271,17 @@ FILE_CASES = [
         "accelerator",
     ),
     ("base not a file name", "base2: x\n", "base2"),
+    (
+        "ln A growth out of range",
+        "labs:\n  - {name: openai, engineers: 1.0e+8}\n"
+        "mechanisms: {algorithmic_progress: {reference_engineers: 10, engineer_exponent: 1}}\n",
+        "mechanisms.algorithmic_progress",
+    ),
+    (
+        "starting A beyond a scenario lab's",
+        "labs:\n  - {name: openai, algorithmic_efficiency: 1.0e+40}\n",
+        "labs.openai.algorithmic_efficiency",
+    ),
 ]
 
 
