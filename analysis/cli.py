@@ -1,7 +1,7 @@
 """``labsim plot`` and ``labsim report``.
 
 Only argparse is imported here at module level: pandas and matplotlib load inside the
-handlers (matplotlib with the Agg backend), so ``labsim --help`` stays fast.
+handlers, which select the Agg backend (files, no display), so ``labsim --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ KINDS = (
     "phase-shares",
     "sensitivity",
 )
+# Every file stem `labsim plot` may write into a run's plots/ (sim.outdir treats these as
+# the run's own when --overwrite clears the folder): the kinds, and the user-share variant.
+FIGURE_STEMS = (*KINDS, "concentration-users")
 EXIT_BAD_INPUT = 2
 
 
@@ -48,9 +51,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="sweep concentration: one line per value of this parameter (default: the first)",
     )
     p.add_argument(
+        "--shares",
+        choices=("revenue", "users"),
+        default="revenue",
+        help="run concentration figure: shares of revenue (default), or of users, where "
+        "open-weights labs count (written as concentration-users)",
+    )
+    p.add_argument(
         "--out", default=None, metavar="DIR", help="folder for the figures (default: DIR/plots)"
     )
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="file format")
+    p.add_argument(
+        "--dpi", type=int, default=None, help="resolution of PNG figures (default: 200 dots/inch)"
+    )
     p.set_defaults(handler=cmd_plot)
 
     r = sub.add_parser(
@@ -67,6 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="png",
         help="how figures are embedded (PNG is smaller, SVG scales)",
     )
+    r.add_argument(
+        "--dpi", type=int, default=None, help="resolution of PNG figures (default: 200 dots/inch)"
+    )
     r.set_defaults(handler=cmd_report)
 
 
@@ -80,20 +96,24 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     from analysis.io import AnalysisError, load
     from analysis.plots import figures_for, save_figure
+    from analysis.plots.save import dpi_problem, use_file_backend
     from sim.outdir import check_writable
 
+    if problem := dpi_problem(args.dpi):
+        return _error(problem)
+    use_file_backend()
     try:
         data = load(args.directory)
         if args.out:
             check_writable(args.out)
         kinds = list(dict.fromkeys(args.kind)) if args.kind else None
-        builders = figures_for(data, kinds, x=args.x, y=args.y, by=args.by)
+        builders = figures_for(data, kinds, x=args.x, y=args.y, by=args.by, shares=args.shares)
         if args.by is not None and data.kind == "sweep":
             data.require_parameter(args.by)
         out_dir = Path(args.out) if args.out else Path(args.directory) / "plots"
         written = []
         for stem, build in builders:
-            written.append(save_figure(build(), out_dir / f"{stem}.{args.format}"))
+            written.append(save_figure(build(), out_dir / f"{stem}.{args.format}", dpi=args.dpi))
     except AnalysisError as exc:
         return _error(str(exc))
     for path in written:
@@ -105,16 +125,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from analysis.io import AnalysisError
+    from analysis.plots.save import dpi_problem, use_file_backend
     from analysis.report import write_report
     from sim.outdir import check_writable
 
+    if problem := dpi_problem(args.dpi):
+        return _error(problem)
     if args.out:
         out = Path(args.out)
         if out.is_dir():
             return _error(f"--out {out}: is a folder; give the HTML file's name")
         check_writable(out.parent if str(out.parent) else Path("."))
+    use_file_backend()
     try:
-        path = write_report(args.directory, out=args.out, image_format=args.format)
+        path = write_report(args.directory, out=args.out, image_format=args.format, dpi=args.dpi)
     except AnalysisError as exc:
         return _error(str(exc))
     print(path)

@@ -73,9 +73,10 @@ def compare_figure(hhi_a: pd.DataFrame, hhi_b: pd.DataFrame, label_a: str, label
     return fig
 
 
-def save_compare_figure(fig, path: str | Path) -> Path:
-    """Write ``fig`` at labsim's resolution (PNG, or the format the suffix names)."""
+def save_compare_figure(fig, path: str | Path, dpi: float | None = None) -> Path:
+    """Write ``fig`` at labsim's resolution, or ``dpi`` (PNG, or the format the suffix
+    names)."""
     path = Path(path)
     with __import__("matplotlib").rc_context(style.RC):
-        fig.savefig(path)
+        fig.savefig(path, dpi=dpi or style.DPI)
     return path

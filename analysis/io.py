@@ -1,6 +1,8 @@
 """Loading labsim run and sweep directories for figures and reports.
 
-A run directory (``labsim run``) holds ``timeseries``, ``labs``, ``models`` and ``events``
+A run is read from its directory or taken straight from an in-memory ``sim.results.RunResult``
+(``run_data``), so a notebook can draw a run it has not saved. A run directory (``labsim run``)
+holds ``timeseries``, ``labs``, ``models`` and ``events``
 tables as CSV or Parquet, plus ``lineage.json``, ``scenario.resolved.yaml`` and ``meta.json``.
 A sweep directory (``labsim sweep``) holds ``runs.parquet``, ``timeseries.parquet``,
 ``sweep.resolved.yaml``, ``meta.json`` and, once ``labsim sensitivity`` has run, a
@@ -11,8 +13,10 @@ show dates, not strings.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -106,10 +110,11 @@ def _read_json(path: Path) -> dict:
 
 @dataclass
 class RunData:
-    """One run directory. ``timeseries``/``labs``/``events`` carry a ``time`` column
-    (``datetime64``, the month start of ``date``); ``models`` carries ``completed_time``."""
+    """One run, from its directory or from a ``RunResult`` (then ``path`` is None).
+    ``timeseries``/``labs``/``events`` carry a ``time`` column (``datetime64``, the month
+    start of ``date``); ``models`` carries ``completed_time``."""
 
-    path: Path
+    path: Path | None
     timeseries: pd.DataFrame
     labs: pd.DataFrame
     models: pd.DataFrame
@@ -122,7 +127,15 @@ class RunData:
 
     @property
     def name(self) -> str:
-        return str(self.scenario.get("name") or self.meta.get("scenario") or self.path.name)
+        fallback = self.path.name if self.path is not None else "run"
+        return str(self.scenario.get("name") or self.meta.get("scenario") or fallback)
+
+    @property
+    def where(self) -> str:
+        """The run's directory, or what it is when it was never saved (for messages)."""
+        if self.path is not None:
+            return str(self.path)
+        return f"the unsaved run {self.name} (seed {self.meta.get('seed', '?')})"
 
     @property
     def lab_order(self) -> list[str]:
@@ -156,6 +169,15 @@ class RunData:
         )
         top = set(rank[:k])
         return [lab for lab in order if lab in top]
+
+    def open_weights_labs(self) -> set[str]:
+        """Labs that released open-weights models: their users pay hosts, not them, so they
+        have users but no revenue."""
+        models = self.models
+        if "open_weights" not in models or "lab" not in models:
+            return set()
+        flags = models["open_weights"].astype(str).str.lower().isin(("true", "1"))
+        return set(models.loc[flags, "lab"])
 
     def lab_colors(self) -> dict[str, str]:
         """Colour of every lab of the run, the same in every figure (grey for labs not
@@ -261,12 +283,8 @@ def kind_of(directory: str | Path) -> str:
     )
 
 
-def load_run(directory: str | Path) -> RunData:
-    """Read a run directory written by ``labsim run`` (CSV or Parquet)."""
-    path = Path(directory)
-    if kind_of(path) != "run":
-        raise AnalysisError(f"{path}: a sweep directory, not a run directory")
-    tables = {name: read_table(path, name) for name in RUN_TABLES}
+def _add_times(tables: dict[str, pd.DataFrame]) -> None:
+    """Month-start ``time`` columns beside the ``YYYY-MM`` dates (in place)."""
     for name in ("timeseries", "labs", "events"):
         if "date" in tables[name]:
             tables[name]["time"] = _to_datetime(tables[name]["date"])
@@ -275,6 +293,15 @@ def load_run(directory: str | Path) -> RunData:
         models["completed_time"] = _to_datetime(models["completed"])
     if "started" in models:
         models["started_time"] = _to_datetime(models["started"])
+
+
+def load_run(directory: str | Path) -> RunData:
+    """Read a run directory written by ``labsim run`` (CSV or Parquet)."""
+    path = Path(directory)
+    if kind_of(path) != "run":
+        raise AnalysisError(f"{path}: a sweep directory, not a run directory")
+    tables = {name: read_table(path, name) for name in RUN_TABLES}
+    _add_times(tables)
     lineage = _read_json(path / "lineage.json") or None
     return RunData(
         path=path,
@@ -283,6 +310,79 @@ def load_run(directory: str | Path) -> RunData:
         lineage_data=lineage,
         **tables,
     )
+
+
+def run_data_from_result(result: Any) -> RunData:
+    """A ``sim.results.RunResult`` (a run in memory) as the ``RunData`` its saved directory
+    would load as: the same tables, scenario, meta and lineage, without touching the disk.
+    The result's own tables are copied, not changed."""
+    import networkx as nx
+
+    from sim import __version__
+    from sim.scenario import dump_yaml, scenario_to_dict
+
+    tables = {name: getattr(result, name).copy() for name in RUN_TABLES}
+    _add_times(tables)
+    resolved = scenario_to_dict(result.scenario)
+    resolved["seed"] = result.seed
+    meta = {
+        "labsim_version": __version__,
+        "scenario": result.scenario.name,
+        "seed": result.seed,
+        "steps": len(tables["timeseries"]),
+        "wall_time_s": round(result.wall_time_s, 4),
+        **result.meta,
+    }
+    # through YAML and JSON, as RunResult.save writes them, so that nothing differs in type
+    lineage = json.loads(json.dumps(nx.node_link_data(result.lineage, edges="edges")))
+    return RunData(
+        path=None,
+        scenario=yaml.safe_load(dump_yaml(resolved)),
+        meta=meta,
+        lineage_data=lineage,
+        **tables,
+    )
+
+
+def _is_path(data: Any) -> bool:
+    return isinstance(data, str | os.PathLike)
+
+
+def _is_result(data: Any) -> bool:
+    from sim.results import RunResult
+
+    return isinstance(data, RunResult)
+
+
+def run_data(data: Any) -> RunData:
+    """``RunData`` from a run directory (path), a ``RunResult``, or ``RunData`` itself."""
+    if isinstance(data, RunData):
+        return data
+    if _is_path(data):
+        return load_run(data)
+    if _is_result(data):
+        return run_data_from_result(data)
+    raise TypeError(
+        f"expected a run directory, a sim.results.RunResult or RunData, not {type(data).__name__}"
+    )
+
+
+def sweep_data(data: Any) -> SweepData:
+    """``SweepData`` from a sweep directory (path) or ``SweepData`` itself."""
+    if isinstance(data, SweepData):
+        return data
+    if _is_path(data):
+        return load_sweep(data)
+    raise TypeError(f"expected a sweep directory or SweepData, not {type(data).__name__}")
+
+
+def as_data(data: Any) -> RunData | SweepData:
+    """Run or sweep data from a directory of either kind, a ``RunResult``, or loaded data."""
+    if isinstance(data, RunData | SweepData):
+        return data
+    if _is_path(data):
+        return load(data)
+    return run_data(data)
 
 
 def load_sweep(directory: str | Path) -> SweepData:
@@ -314,7 +414,8 @@ def load(directory: str | Path) -> RunData | SweepData:
 
 def read_sensitivity(path: str | Path) -> pd.DataFrame:
     """A sensitivity CSV normalised to columns ``parameter``, ``index`` (e.g. ``S1``, ``ST``,
-    ``mu_star``), ``value``, ``conf`` (half-width of the 95% interval; NaN if absent) and
+    ``mu_star``), ``value``, ``conf`` (half-width of the confidence interval; NaN if absent),
+    ``conf_level`` (that interval's level, e.g. 0.95; NaN in files that do not record it) and
     ``output`` (the metric analysed, if the file names it).
 
     Accepts the wide layout SALib's ``to_df()`` produces (one row per parameter, columns
@@ -331,6 +432,7 @@ def read_sensitivity(path: str | Path) -> pd.DataFrame:
         frame.columns[0],
     )
     output_col = next((lower[k] for k in ("output", "metric") if k in lower), None)
+    level_col = lower.get("conf_level")
     rows = []
     if "index" in lower and "value" in lower:
         conf = lower.get("conf") or lower.get("ci") or lower.get("confidence")
@@ -341,6 +443,7 @@ def read_sensitivity(path: str | Path) -> pd.DataFrame:
                     "index": str(rec[lower["index"]]),
                     "value": float(rec[lower["value"]]),
                     "conf": float(rec[conf]) if conf else float("nan"),
+                    "conf_level": float(rec[level_col]) if level_col else float("nan"),
                     "output": str(rec[output_col]) if output_col else "",
                 }
             )
@@ -360,10 +463,13 @@ def read_sensitivity(path: str | Path) -> pd.DataFrame:
                         "index": col,
                         "value": float(rec[col]),
                         "conf": float(rec[conf_col]) if conf_col else float("nan"),
+                        "conf_level": float(rec[level_col]) if level_col else float("nan"),
                         "output": str(rec[output_col]) if output_col else "",
                     }
                 )
-    out = pd.DataFrame(rows, columns=["parameter", "index", "value", "conf", "output"])
+    out = pd.DataFrame(
+        rows, columns=["parameter", "index", "value", "conf", "conf_level", "output"]
+    )
     if out.empty:
         raise AnalysisError(f"{path}: the sensitivity file has no rows")
     return out

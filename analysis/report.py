@@ -17,13 +17,19 @@ import pandas as pd
 
 from analysis import plots
 from analysis.io import AnalysisError, RunData, SweepData, load
+from analysis.numbers import format_number
+from analysis.plots._axes import pyplot
+from analysis.plots.save import write_figure
 from sim.economics.concentration import NO_MARKET
+from sim.paramlabels import short_label
 
-CAPTIONS = {
+THRESHOLDS = (
+    "the structure thresholds (1,000 and 1,800 from the 2023 US Merger Guidelines; 4,900 is "
+    "the lowest HHI of a market whose top firm holds 70%, labsim's monopoly line)"
+)
+RUN_CAPTIONS = {
     "concentration": "Market concentration: the Herfindahl-Hirschman index on revenue shares "
-    "(0-10,000) against the structure thresholds (1,000 and 1,800 from the 2023 US Merger "
-    "Guidelines; 4,900 is the lowest HHI of a market whose top firm holds 70%, labsim's "
-    "monopoly line), the realised structure, and market shares by lab.",
+    f"(0-10,000) against {THRESHOLDS}, the realised structure, and market shares by lab.",
     "shares": "Market shares by lab, the leader at each date with its tenure, and the run's "
     "events.",
     "race": "The race: each lab's capability (share of economically valuable tasks) and "
@@ -37,12 +43,31 @@ CAPTIONS = {
     "and staff spending (annualised).",
     "lineage": "Model lineage: each model at its completion date in its lab's lane; edges "
     "link a model to the model it was warm-started from, distilled from or imitated.",
-    "phase": "Monopoly or oligopoly: the final structure most replications end in, per "
-    "combination of the two swept parameters, with its share of replications.",
-    "phase-shares": "Share of replications ending in each market structure, per combination "
-    "of the two swept parameters.",
-    "sensitivity": "Sensitivity indices, ranked, with 95% confidence intervals.",
 }
+# A sweep's figures differ from a run's of the same kind (the sweep's concentration figure
+# has no shares panel); {by}, {x} and {y} are the swept parameters the figures use.
+SWEEP_CAPTIONS = {
+    "concentration": "Market concentration across replications: the median "
+    "Herfindahl-Hirschman index on revenue shares (0-10,000) with its 10-90% band, one line "
+    f"per value of {{by}} (quartile bins for a sampled design), against {THRESHOLDS}.",
+    "phase": "Monopoly or oligopoly: the final structure most replications end in, per "
+    "combination of {x} and {y}, with its share of replications.",
+    "phase-shares": "Share of replications ending in each market structure, per combination "
+    "of {x} and {y}.",
+    "sensitivity": "Sensitivity indices, ranked, with confidence intervals as error bars "
+    "(the axis label gives their level, as labsim sensitivity --conf set it).",
+}
+
+
+def _captions(data) -> dict[str, str]:
+    """The captions of ``data``'s figures, naming the swept parameters they use (the same
+    defaults as ``figures_for``: the first swept parameter, and the first two)."""
+    if isinstance(data, RunData):
+        return RUN_CAPTIONS
+    swept = [short_label(p) for p in data.parameters] or ["all runs pooled"]
+    names = {"by": swept[0], "x": swept[0], "y": swept[1] if len(swept) > 1 else swept[0]}
+    return {kind: text.format(**names) for kind, text in SWEEP_CAPTIONS.items()}
+
 
 CSS = """
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:980px;
@@ -62,7 +87,8 @@ def _esc(value) -> str:
 
 
 def _num(value, kind: str = "g") -> str:
-    """A number for a table cell: ``usd``, ``pct``, ``int``, ``sci`` or general."""
+    """A number for a table cell: ``usd``, ``pct``, ``int``, or general (``format_number``:
+    ``150M``, ``18.5``, ``3.14e25``)."""
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -78,9 +104,7 @@ def _num(value, kind: str = "g") -> str:
         return f"{v:.1%}"
     if kind == "int":
         return f"{v:,.0f}"
-    if kind == "sci":
-        return f"{v:.2e}"
-    return f"{v:.3g}"
+    return format_number(v)
 
 
 def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
@@ -98,10 +122,10 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] | None = 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _embed(fig, image_format: str) -> str:
-    plt = plots._plt()
+def _embed(fig, image_format: str, dpi: float | None = None) -> str:
+    plt = pyplot()
     buf = io.BytesIO()
-    fig.savefig(buf, format=image_format)
+    write_figure(fig, buf, format=image_format, dpi=dpi)
     plt.close(fig)
     if image_format == "svg":
         text = buf.getvalue().decode("utf-8")
@@ -110,21 +134,43 @@ def _embed(fig, image_format: str) -> str:
     return f'<img alt="figure" src="data:image/png;base64,{data}">'
 
 
-def _figures_html(data, image_format: str) -> str:
+def _figures_html(data, image_format: str, dpi: float | None = None) -> str:
     parts = []
+    captions = _captions(data)
     for stem, build in plots.figures_for(data):
         kind = "sensitivity" if stem.startswith("sensitivity") else stem
         try:
-            body = _embed(build(), image_format)
+            body = _embed(build(), image_format, dpi)
         except AnalysisError as exc:
             body = f'<p class="error">{_esc(exc)}</p>'
         parts.append(
-            f"<figure>{body}<figcaption>{_esc(CAPTIONS.get(kind, stem))}</figcaption></figure>"
+            f"<figure>{body}<figcaption>{_esc(captions.get(kind, stem))}</figcaption></figure>"
         )
     return "\n".join(parts)
 
 
 # ------------------------------------------------------------------------------------ run
+
+
+KEY_PARAMETERS = (
+    "start",
+    "end",
+    "step_months",
+    "seed",
+    "world.progress_regime",
+    "world.scaling_law",
+    "hardware.doubling_time_years",
+    "hardware.max_run_months",
+    "market.inertia",
+    "market.gdp_usd_per_year_start",
+    "market.enterprise_gdp_share",
+    "mechanisms.warm_start.kappa",
+)
+
+
+def _value(value) -> str:
+    """A parameter's value for a table: numbers formatted (``150M``), the rest as written."""
+    return format_number(value) if isinstance(value, int | float) else str(value)
 
 
 def _key_parameters(scenario: dict) -> list[list[str]]:
@@ -137,22 +183,12 @@ def _key_parameters(scenario: dict) -> list[list[str]]:
         return node
 
     rows = []
-    for path, label in (
-        ("start", "start"),
-        ("end", "end"),
-        ("step_months", "step (months)"),
-        ("seed", "seed"),
-        ("world.progress_regime", "progress regime"),
-        ("world.scaling_law", "scaling law"),
-        ("hardware.doubling_time_years", "FLOP/$ doubling time (years)"),
-        ("hardware.max_run_months", "longest run (months)"),
-        ("market.inertia", "customer inertia"),
-        ("market.spending_start_usd_per_year", "AI spending at start (USD/yr)"),
-        ("mechanisms.warm_start.kappa", "warm-start credit κ"),
-    ):
+    for path in KEY_PARAMETERS:
         value = get(path)
         if value is not None:
-            rows.append([_esc(label), f"<code>{_esc(path)}</code>", _esc(value)])
+            rows.append(
+                [_esc(short_label(path)), f"<code>{_esc(path)}</code>", _esc(_value(value))]
+            )
     mechanisms = scenario.get("mechanisms") or {}
     on = [k for k, v in mechanisms.items() if isinstance(v, dict) and v.get("enabled", True)]
     off = [k for k, v in mechanisms.items() if isinstance(v, dict) and not v.get("enabled", True)]
@@ -189,12 +225,12 @@ def _run_summary(run: RunData) -> list[list[str]]:
             "frontier capability",
             f"{_num(last['frontier_capability'])} ({_esc(last['frontier_lab'] or 'none')})",
         ],
-        ["largest training run", _num(last["frontier_training_flop"], "sci") + " FLOP"],
+        ["largest training run", _num(last["frontier_training_flop"]) + " FLOP"],
         ["costliest training run", _num(last["frontier_run_cost_usd"], "usd")],
-        ["runnable copies at 10 tokens/s", _num(last["runnable_copies"], "sci")],
-        ["training-to-serving cost ratio", _num(last["training_to_serving_ratio"], "sci")],
-        ["world compute / largest run", _num(last["hardware_overhang_world"], "sci")],
-        ["richest lab's budget / largest run", _num(last["hardware_overhang_budget"], "sci")],
+        ["runnable copies at 10 tokens/s", _num(last["runnable_copies"])],
+        ["training-to-serving cost ratio", _num(last["training_to_serving_ratio"])],
+        ["world compute / largest run", _num(last["hardware_overhang_world"])],
+        ["richest lab's budget / largest run", _num(last["hardware_overhang_budget"])],
         ["models trained", _num(len(run.models), "int")],
     ]
 
@@ -237,7 +273,7 @@ def _lab_rows(run: RunData) -> list[list[str]]:
     return rows
 
 
-def run_report_html(run: RunData, image_format: str = "png") -> str:
+def run_report_html(run: RunData, image_format: str = "png", dpi: float | None = None) -> str:
     """The report of one run as an HTML string."""
     scenario = run.scenario
     description = str(scenario.get("description") or "").strip()
@@ -246,7 +282,7 @@ def run_report_html(run: RunData, image_format: str = "png") -> str:
         f"<h1>{_esc(run.name)}</h1>",
         f'<p class="meta">labsim {_esc(run.meta.get("labsim_version", "?"))} run, seed '
         f"{_esc(run.meta.get('seed', scenario.get('seed', '?')))}, {_esc(ts['date'].iloc[0])} to "
-        f"{_esc(ts['date'].iloc[-1])} ({len(ts)} steps); directory <code>{_esc(run.path)}</code></p>",
+        f"{_esc(ts['date'].iloc[-1])} ({len(ts)} steps); {_esc('directory ' if run.path else '')}<code>{_esc(run.where)}</code></p>",
         f"<p>{_esc(description)}</p>" if description else "",
         "<h2>Summary</h2>",
         _table(["measure", "value"], _run_summary(run), numeric={1}),
@@ -276,7 +312,7 @@ def run_report_html(run: RunData, image_format: str = "png") -> str:
             for r in run.events.itertuples()
         ]
         parts += ["<h2>Events</h2>", _table(["date", "event", "lab", "detail"], rows)]
-    parts += ["<h2>Figures</h2>", _figures_html(run, image_format)]
+    parts += ["<h2>Figures</h2>", _figures_html(run, image_format, dpi)]
     return _page(f"labsim report: {run.name}", "\n".join(p for p in parts if p))
 
 
@@ -285,7 +321,11 @@ def run_report_html(run: RunData, image_format: str = "png") -> str:
 
 def _structure_table_html(sweep: SweepData, parameter: str) -> str:
     table = plots.structure_table(sweep, parameter)
-    header = [parameter, "runs", *[c.replace("_", " ") for c in table.columns if c != "n"]]
+    header = [
+        short_label(parameter),
+        "runs",
+        *[c.replace("_", " ") for c in table.columns if c != "n"],
+    ]
     rows = []
     for level, row in table.iterrows():
         rows.append(
@@ -301,13 +341,15 @@ def _structure_table_html(sweep: SweepData, parameter: str) -> str:
 def _spec_text(spec) -> str:
     """A parameter's specification from the sweep file as short text."""
     if isinstance(spec, dict):
-        return ", ".join(f"{k} {v}" for k, v in spec.items() if v not in (None, False))
+        # "is", not "in (None, False)": 0 == False, and "low: 0" must show
+        shown = {k: v for k, v in spec.items() if v is not None and v is not False}
+        return ", ".join(f"{k} {_value(v)}" for k, v in shown.items())
     if isinstance(spec, list | tuple):
         return f"list of {len(spec)}"
     return "" if spec is None else str(spec)
 
 
-def sweep_report_html(sweep: SweepData, image_format: str = "png") -> str:
+def sweep_report_html(sweep: SweepData, image_format: str = "png", dpi: float | None = None) -> str:
     """The report of one sweep as an HTML string."""
     spec = sweep.spec
     runs = sweep.runs
@@ -318,14 +360,17 @@ def sweep_report_html(sweep: SweepData, image_format: str = "png") -> str:
     for p in sweep.parameters:
         values = sorted(pd.unique(runs[p].dropna()))
         if len(values) <= 12:
-            shown = ", ".join(plots._format_value(v) for v in values)
+            shown = ", ".join(format_number(v) for v in values)
         else:  # a sampled design: the range, not dozens of near-equal numbers
             shown = (
-                f"{plots._format_value(values[0])} to {plots._format_value(values[-1])} "
-                f"({len(values)} values)"
+                f"{format_number(values[0])} to {format_number(values[-1])} ({len(values)} values)"
             )
         param_rows.append(
-            [f"<code>{_esc(p)}</code>", _esc(_spec_text(declared.get(p))), _esc(shown)]
+            [
+                f"{_esc(short_label(p))}<br><code>{_esc(p)}</code>",
+                _esc(_spec_text(declared.get(p))),
+                _esc(shown),
+            ]
         )
     summary = [
         ["base scenario", _esc(spec.get("base", "n/a"))],
@@ -341,12 +386,12 @@ def sweep_report_html(sweep: SweepData, image_format: str = "png") -> str:
     for col, kind, label in (
         ("hhi_final", "int", "final HHI, median (10-90%)"),
         ("frontier_capability_final", "g", "final frontier capability, median (10-90%)"),
-        ("largest_run_flop", "sci", "largest run (FLOP), median (10-90%)"),
+        ("largest_run_flop", "g", "largest run (FLOP), median (10-90%)"),
     ):
         if col in ok and len(ok):
             q = ok[col].astype(float).quantile([0.1, 0.5, 0.9])
             summary.append(
-                [label, f"{_num(q[0.5], kind)} ({_num(q[0.1], kind)}-{_num(q[0.9], kind)})"]
+                [label, f"{_num(q[0.5], kind)} ({_num(q[0.1], kind)}–{_num(q[0.9], kind)})"]
             )
     if "leader_final" in ok and len(ok):
         counts = (
@@ -372,7 +417,7 @@ def sweep_report_html(sweep: SweepData, image_format: str = "png") -> str:
         )
         for p in sweep.parameters:
             parts.append(_structure_table_html(sweep, p))
-    parts += ["<h2>Figures</h2>", _figures_html(sweep, image_format)]
+    parts += ["<h2>Figures</h2>", _figures_html(sweep, image_format, dpi)]
     return _page(f"labsim sweep report: {sweep.name}", "\n".join(p for p in parts if p))
 
 
@@ -386,15 +431,18 @@ def _page(title: str, body: str) -> str:
 
 
 def write_report(
-    directory: str | Path, out: str | Path | None = None, image_format: str = "png"
+    directory: str | Path,
+    out: str | Path | None = None,
+    image_format: str = "png",
+    dpi: float | None = None,
 ) -> Path:
-    """Write ``directory/report.html`` (or ``out``) for a run or sweep directory; returns
-    the path."""
+    """Write ``directory/report.html`` (or ``out``) for a run or sweep directory, PNG figures
+    at ``dpi`` (default ``style.DPI``); returns the path."""
     data = load(directory)
     text = (
-        run_report_html(data, image_format)
+        run_report_html(data, image_format, dpi)
         if isinstance(data, RunData)
-        else sweep_report_html(data, image_format)
+        else sweep_report_html(data, image_format, dpi)
     )
     path = Path(out) if out else Path(directory) / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)

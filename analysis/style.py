@@ -87,6 +87,7 @@ EVENT_MARKERS = {
 
 WIDTH_IN = 6.5
 FONT_PT = 9
+DPI = 200  # saved PNGs: 1,300 pixels across a 6.5-inch figure, sharp in print and on screen
 RC = {
     "font.size": FONT_PT,
     "axes.titlesize": FONT_PT + 1,
@@ -102,7 +103,7 @@ RC = {
     "grid.linewidth": 0.6,
     "lines.linewidth": 1.6,
     "figure.dpi": 100,
-    "savefig.dpi": 200,
+    "savefig.dpi": DPI,
     "savefig.bbox": "tight",
     "svg.fonttype": "none",
     "pdf.fonttype": 42,
@@ -135,10 +136,7 @@ def pretty(name: str) -> str:
 
 @contextmanager
 def figure_style():
-    """Select the Agg backend (no display needed) and apply labsim's rcParams."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """Apply labsim's rcParams (the backend is left alone: it is the caller's choice)."""
     import matplotlib.pyplot as plt
 
     with plt.rc_context(RC):

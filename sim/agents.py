@@ -9,7 +9,6 @@ both sides of a sale) so the ledger balances.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import mesa
 
@@ -18,52 +17,7 @@ from sim.economics import funding as fin
 from sim.economics import progress
 from sim.ledger import Ledger
 from sim.params import LabParams
-
-
-@dataclass(slots=True)
-class TrainedModel:
-    """One trained model (a row of models.csv)."""
-
-    model_id: str
-    lab: str
-    started: float
-    completed: float
-    params: float
-    tokens: float
-    physical_flop: float
-    training_flop: float
-    effective_flop: float
-    cost_usd: float
-    method: str  # scratch | warm_start | distilled | imitation
-    parent: str | None
-    loss: float
-    capability: float
-    serving_cost_per_mtok_usd: float = math.nan
-    run_months: float = 0.0
-    observed_compute_elasticity: float | None = None
-    recipe_efficiency: float = 1.0  # A * u * learning multiplier when trained
-    ideas_wall: float = 0.0  # extra irreducible loss (ideas regime) when trained
-    open_weights: bool = False
-
-
-@dataclass(slots=True)
-class Run:
-    """A training run in progress: compute is committed for its whole duration."""
-
-    kind: str  # "train" | "imitation"
-    started_step: int
-    end_step: int
-    total_cost_usd: float
-    physical_flop: float
-    target: TrainedModel | None = None  # imitation: the rival's model
-    parent: TrainedModel | None = None
-    warm_start_kappa: float = 0.0
-    reverse_saving: float = 0.0
-    utilization: float = 0.3  # the lab's utilization when the run started, fixed for the run
-    cost_per_step_usd: float = field(init=False)  # the equal instalments it is paid in
-
-    def __post_init__(self) -> None:
-        self.cost_per_step_usd = self.total_cost_usd / (self.end_step - self.started_step)
+from sim.trained_models import Run, TrainedModel  # noqa: F401  (re-exported: what labs make)
 
 
 class Lab(mesa.Agent):
@@ -95,7 +49,13 @@ class Lab(mesa.Agent):
         self.completed_runs = 0
         self.run: Run | None = None
         self.frontier: TrainedModel | None = None  # best model it has trained
-        self.deployed: TrainedModel | None = None  # the product it sells
+        # Products: the ladders (a model and its distilled tiers) on sale, newest last, and a
+        # ladder held back until the lab decides to release it.
+        self.releases: list[list[TrainedModel]] = []
+        self.held: list[TrainedModel] | None = None
+        self.released_ever = params.release == "on_completion"
+        self.budget_usd_per_year = 0.0
+        self.enterprise_revenue_usd = 0.0  # this step's revenue from enterprise segments
         self.market_share = 0.0
         self.price_per_mtok_usd = math.nan
         self.last_revenue_usd = 0.0
@@ -145,8 +105,34 @@ class Lab(mesa.Agent):
         return self.frontier.capability if self.frontier else 0.0
 
     @property
+    def products(self) -> list[TrainedModel]:
+        """Every product this lab has on sale."""
+        return [p for ladder in self.releases for p in ladder]
+
+    @property
+    def deployed(self) -> TrainedModel | None:
+        """Its most capable product on sale (None if it sells nothing)."""
+        best = None
+        for ladder in self.releases:
+            for p in ladder:
+                if best is None or p.capability > best.capability:
+                    best = p
+        return best
+
+    @property
     def deployed_capability(self) -> float:
-        return self.deployed.capability if self.deployed else 0.0
+        best = self.deployed
+        return best.capability if best else 0.0
+
+    def releases_now(self, rival_revenue_usd_per_year: float) -> bool:
+        """Whether a model it finishes goes on sale: at once (on_completion), or, for a lab
+        that holds models back, once a rival's product earns ``release_threat_revenue_ratio``
+        of the lab's own yearly budget (then for good: the business is now contested)."""
+        if not self.released_ever:
+            threat = self.params.release_threat_revenue_ratio * self.budget_usd_per_year
+            if self.budget_usd_per_year > 0 and rival_revenue_usd_per_year >= threat:
+                self.released_ever = True
+        return self.released_ever
 
     # ------------------------------------------------------------- decisions
 
@@ -180,13 +166,17 @@ class Lab(mesa.Agent):
             )
             self.parent_budget_usd_per_year *= self._parent_growth_per_step
         budget = self.monthly_budget_usd(parent_usd / dt_months) * dt_months
+        self.budget_usd_per_year = budget * 12.0 / dt_months
         if parent_usd:
             self.receive("parent_funding_usd", parent_usd)
         compute_share = progress.compute_budget_share(self.belief, 1.0 - self.belief)
-        staff_spent = self._staff(budget * (1.0 - compute_share))
-        # What the lab could not spend on people (the talent pool ran dry) buys compute; what
-        # it spent beyond plan (slow layoffs) comes out of compute.
-        self._compute(budget - staff_spent if budget > staff_spent else 0.0)
+        staff_budget = budget * (1.0 - compute_share)
+        staff_spent = self._staff(staff_budget)
+        # What the lab could not spend on people (the talent pool ran dry) buys compute. What
+        # it spends on people beyond plan (layoffs take time) comes out of cash, never out of
+        # compute: a lab with too many engineers shrinks its team, not its runs to nothing.
+        unspent = staff_budget - staff_spent if staff_budget > staff_spent else 0.0
+        self._compute(budget * compute_share + unspent)
         self._research()
 
     def _staff(self, staff_budget_usd: float) -> float:
@@ -204,8 +194,8 @@ class Lab(mesa.Agent):
             if room < hires:
                 hires = room
             self.engineers = desired if desired < engineers + hires else engineers + hires
-        elif self.cash_usd < 6 * staff_budget_usd / m.step_months:
-            # Short of cash: lay off down to what the budget pays.
+        elif self.cash_usd < 12.0 * engineers * salary_per_step / m.step_months:
+            # Cash covers under a year of this payroll: lay off down to what the budget pays.
             self.engineers = max(desired, 1.0)
         else:
             # Otherwise firing is slower than hiring: labs keep teams through lean months.
@@ -258,7 +248,10 @@ class Lab(mesa.Agent):
                 )
                 return
 
-        total = min(per_month * months, affordable)
+        dd = m.mech.deployment_distillation
+        # The ladder's distillations are part of the run's bill, paid with its instalments.
+        ladder = 1.0 + (dd.compute_fraction * dd.tiers if dd.enabled else 0.0)
+        total = min(per_month * months, affordable) / ladder
         physical = min(
             total * m.flop_per_usd_training, m.max_physical_flop(self.utilization, months)
         )
@@ -277,12 +270,13 @@ class Lab(mesa.Agent):
             kind="train",
             started_step=m.k,
             end_step=m.k + m.steps_for(months),
-            total_cost_usd=physical / m.flop_per_usd_training,
+            total_cost_usd=physical / m.flop_per_usd_training * ladder,
             physical_flop=physical,
             parent=parent,
             warm_start_kappa=kappa,
             reverse_saving=saving,
             utilization=self.utilization,
+            ladder_factor=ladder,
         )
 
     def _research(self) -> None:
@@ -331,16 +325,28 @@ class Lab(mesa.Agent):
         if (m.k - self.last_improvement_step) * m.step_months > f.stall_months:
             return  # a stalled bet loses its funding
         rival = frontier.best_rival_capability(m, self)
+        best = self.capability if self.capability > rival else rival
         lead = (self.capability - rival) / self.capability if self.capability > 0 else 0.0
         valuation = fin.valuation_usd(
             12.0 * self.last_revenue_usd,  # last_revenue_usd is per month
-            self.capability,
+            # The market its capability can win: customers weigh capability ratios with the
+            # logit's weight, so a lab far behind the frontier can expect little of it.
+            m.potential_spending_usd_per_year
+            * ((self.capability / best) ** m.market.capability_preference if best > 0 else 0.0),
             lead,
             f.valuation_revenue_multiple,
-            f.valuation_per_capability_usd,
+            f.valuation_market_multiple,
             f.valuation_lead_bonus,
         )
-        offered = min(fin.round_size_usd(valuation, f.round_dilution), f.max_round_usd)
+        # Money it can use: its spending over max_cash_runway_months and the largest run the
+        # largest cluster allows (compute bought at today's price).
+        largest_run_usd = (
+            m.max_physical_flop(self.utilization, m.hw.max_run_months) / m.flop_per_usd_training
+        )
+        usable = f.max_cash_runway_months * monthly_spending_usd + (
+            largest_run_usd if largest_run_usd < math.inf else 0.0
+        )
+        offered = fin.round_size_usd(valuation, f.round_dilution, self.cash_usd, usable)
         raised = offered * m.funding_multiplier(self)
         if raised > 0:
             self.receive("raised_usd", raised)

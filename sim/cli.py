@@ -19,7 +19,10 @@ COMMAND_MODULES = (
     "sim.compare_cli",
     "sim.cost_cli",
     "sim.sweep.cli",
+    "sim.forecast.cli",
+    "analysis.discover_cli",
     "analysis.cli",
+    "analysis.app.cli",
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2

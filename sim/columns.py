@@ -33,6 +33,7 @@ TIMESERIES_COLUMNS = (
     "world_compute_flop_per_s",
     "compute_cap_flop",
     "potential_spending_usd_per_year",
+    "market_spending_usd_per_year",
     "industry_revenue_usd_per_year",
     "leader_revenue_usd_per_year",
     "best_algorithmic_efficiency",
@@ -45,6 +46,12 @@ TIMESERIES_COLUMNS = (
     "hardware_overhang_world",
     "hardware_overhang_budget",
     "n_models",
+    "open_weights_user_share",
+    "tasks_within_reach_share",
+    "hhi_users",
+    "lerner_revenue_weighted",
+    "consumer_surplus_usd_per_year",
+    "world_gdp_usd_per_year",
 )
 
 LAB_COLUMNS = (
@@ -65,6 +72,9 @@ LAB_COLUMNS = (
     "deployed_capability",
     "market_share",
     "revenue_share",
+    "enterprise_revenue_usd",
+    "n_products",
+    "holding_model",
     "price_per_mtok_usd",
     "belief_compute_elasticity",
     "parent_budget_usd_per_year",
@@ -97,3 +107,17 @@ MODEL_COLUMNS = (
 )
 
 EVENT_COLUMNS = ("step", "date", "type", "lab", "detail")
+
+PRODUCT_COLUMNS = (
+    "step",
+    "date",
+    "lab",
+    "model_id",
+    "tier",
+    "capability",
+    "price_per_mtok_usd",
+    "serving_cost_per_mtok_usd",
+    "user_share",
+    "revenue_share",
+    "open_weights",
+)

@@ -84,6 +84,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_set_argument(p)
     p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="table format")
     p.add_argument("--plot", action="store_true", help="also write plots/concentration.png")
+    p.add_argument(
+        "--dpi", type=int, default=None, help="--plot: resolution (default: 200 dots/inch)"
+    )
     p.add_argument("--quiet", action="store_true", help="print only the run directory")
     p.set_defaults(handler=cmd_run)
 
@@ -102,7 +105,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument("--targets", default=None, help="targets file (default: NAME.targets.yaml)")
     c.add_argument(
-        "--out", default=None, help="folder for calibration.csv/.md (default: runs/check-NAME)"
+        "--out",
+        default=None,
+        help="folder for calibration.csv/.md and heldout.csv (default: runs/check-NAME)",
     )
     add_overwrite_argument(c, "check")
     add_set_argument(c)
@@ -120,10 +125,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     import time
 
     from sim.outdir import claim_folder, folder_name, run_folder_kind
-    from sim.scenario import load_scenario
+    from sim.scenario import ScenarioError, load_scenario
     from sim.summary import format_summary
 
     started = time.perf_counter()
+    if args.dpi is not None:
+        from analysis.plots.save import dpi_problem
+
+        if problem := dpi_problem(args.dpi):
+            raise ScenarioError([problem])
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("runs") / f"{folder_name(scenario.name)}-s{seed}"
@@ -133,8 +143,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     result.save(out, format=args.format, overwrite=args.overwrite)
     if args.plot:
         from analysis.plots import save_concentration_figure
+        from analysis.plots.save import use_file_backend
 
-        save_concentration_figure(out)
+        use_file_backend()
+        save_concentration_figure(out, dpi=args.dpi)
     if args.quiet:
         print(out)
     else:
@@ -196,7 +208,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     import pandas as pd
     from pydantic import ValidationError
 
-    from sim.calibration import check, format_markdown, format_table, load_targets, targets_path_for
+    from sim.calibration import (
+        check,
+        counts,
+        doc_text,
+        format_markdown,
+        format_table,
+        load_targets,
+        targets_path_for,
+        update_doc,
+    )
     from sim.outdir import CHECK_FOLDER, claim_folder, folder_name
     from sim.scenario import ScenarioError, load_scenario
 
@@ -209,27 +230,27 @@ def cmd_check(args: argparse.Namespace) -> int:
             [f"{targets_file}: no targets file (write one, or pass --targets FILE)"]
         )
     targets = load_targets(targets_file)
+    if args.doc:
+        doc_text(Path(args.doc))  # a doc without its block is bad input: fail before running
     out = Path(args.out) if args.out else Path("runs") / f"check-{folder_name(scenario.name)}"
     claim_folder(out, CHECK_FOLDER, args.overwrite, clear=False)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
-            rows = check(scenario, targets, range(args.seeds))
+            report = check(scenario, targets, range(args.seeds))
         except (ArithmeticError, ValidationError) as exc:
             raise _out_of_range(scenario, args.scenario, exc) from exc
     claim_folder(out, CHECK_FOLDER, args.overwrite, clear=True)
     out.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame(rows).to_csv(out / "calibration.csv", index=False)
+    pd.DataFrame(report.targets).to_csv(out / "calibration.csv", index=False)
+    pd.DataFrame(report.held_out).to_csv(out / "heldout.csv", index=False)
     title = f"Calibration of {scenario.name} over {args.seeds} seeds"
-    (out / "calibration.md").write_text(format_markdown(rows, title), encoding="utf-8")
+    (out / "calibration.md").write_text(format_markdown(report, title), encoding="utf-8")
     if args.doc:
-        from sim.calibration import update_doc
-
-        update_doc(Path(args.doc), rows, title)
+        update_doc(Path(args.doc), report, title)
     print(title)
-    print(format_table(rows))
-    failed = [r["target"] for r in rows if not r["passed"]]
-    print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed; tables in {out}")
-    return 1 if failed else 0
+    print(format_table(report))
+    print(f"\n{counts(report)}\nTables in {out}")
+    return 0 if all(r["passed"] for r in report.targets) else 1
 
 
 def scenario_descriptions(folder: Path) -> list[tuple[str, str]]:

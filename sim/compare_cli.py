@@ -26,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", default=None, metavar="DIR", help="also write compare.csv and compare.png here"
     )
+    p.add_argument(
+        "--dpi", type=int, default=None, help="compare.png resolution (default: 200 dots/inch)"
+    )
     add_set_argument(p, help="override a value in both scenarios, e.g. end=2030-01")
     p.set_defaults(handler=cmd_compare)
 
@@ -35,6 +38,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if args.seeds < 1:
         raise ScenarioError([f"--seeds {args.seeds}: need at least one seed"])
+    if args.dpi is not None:
+        from analysis.plots.save import dpi_problem
+
+        if problem := dpi_problem(args.dpi):
+            raise ScenarioError([problem])
     problems, scenarios = [], []
     for path in (args.scenario_a, args.scenario_b):
         try:
@@ -75,7 +83,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         compare.table_frame(rows, leaders).to_csv(out / "compare.csv", index=False)
         compare.seeds_frame(a, b).to_csv(out / "compare_seeds.csv", index=False)
         fig = compare_figure(a.hhi, b.hhi, f"A: {name_a}", f"B: {name_b}")
-        save_compare_figure(fig, out / "compare.png")
+        save_compare_figure(fig, out / "compare.png", dpi=args.dpi)
         print(
             f"\ntable in {out / 'compare.csv'}, per-seed values in compare_seeds.csv, "
             f"figure in compare.png"

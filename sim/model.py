@@ -9,19 +9,23 @@ seeded generator (``self.rng``).
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
 
 import mesa
 import networkx as nx
 import numpy as np
 
-from sim import registry, schedules
-from sim.agents import Lab, TrainedModel
+from sim import mesa_api, registry, schedules
+from sim.agents import Lab
+from sim.economics import capability, progress, scaling, training
 from sim.economics import hardware as hw
-from sim.economics import progress, scaling, training
+from sim.mesa_api import SCENARIO_SEED, LabRaceScenario, MesaInterface
 from sim.params import LabParams, Scenario, format_year_month, parse_year_month
 from sim.phases import (
     books,
     decisions,
+    deployment,
     entry_exit,
     events,
     finance,
@@ -31,16 +35,28 @@ from sim.phases import (
     runs,
 )
 from sim.phases.record import Recorder
+from sim.trained_models import TrainedModel
 
 
-class LabRaceModel(mesa.Model):
+class LabRaceModel(MesaInterface, mesa.Model):
     """Frontier labs racing for customers while hardware gets cheaper."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, record_labs: bool = True):
-        """``record_labs=False`` skips the per-lab rows (labs.csv): a sweep reads only the
-        time series, and the lab rows are a tenth of a run's time."""
-        seed = scenario.seed if seed is None else seed
-        super().__init__(rng=seed)
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | LabRaceScenario = "baseline",
+        *,
+        rng: Any = SCENARIO_SEED,
+        record_labs: bool = True,
+        **overrides: Any,
+    ):
+        """``scenario``: a ``Scenario``, a shipped scenario's name or a YAML file, with dotted
+        overrides as keywords (``**{"market.inertia": 0.8}``, validated as ``--set`` is), or a
+        ``LabRaceScenario`` (sim.mesa_api). ``rng``: Mesa's seed (None: a fresh one, kept in
+        ``self.seed``); ``seed=`` is its alias, where None means the scenario's own seed, the
+        default of both. ``record_labs=False`` skips the per-lab rows (labs.csv): a sweep reads
+        only the time series, and the lab rows are a tenth of a run's time."""
+        scenario, seed, mesa_scenario = mesa_api.resolve(scenario, rng, overrides)
+        super().__init__(rng=seed, scenario=mesa_scenario)
         self.seed = seed
         self.spec = scenario
         self.world = scenario.world
@@ -58,8 +74,8 @@ class LabRaceModel(mesa.Model):
         # Steps before a completed model is known to rivals (MODEL.md: results public with a lag).
         self.public_lag_steps = math.ceil(self.world.public_results_lag_months / self.step_months)
         self.law = scaling.SCALING_LAWS[self.world.scaling_law]
-        self.r_mid = scaling.midpoint_reducible_loss(
-            self.world.capability_midpoint_effective_flop, self.law
+        self.anchor_reducible_loss = capability.anchor_reducible_loss(
+            self.world.capability_anchor_effective_flop, self.law
         )
         self.ideas_weight = {"scaling": 0.0, "ideas": 1.0, "mixed": self.world.ideas_weight}[
             self.world.progress_regime
@@ -88,10 +104,23 @@ class LabRaceModel(mesa.Model):
         self.largest_run_cost_usd = 0.0
         # Markets for compute and products.
         self.compute_price_multiplier = 1.0
+        self.products: list[TrainedModel] = []  # on sale, every lab's ladders
+        self.segment_buying = np.zeros(len(self.segments.names))  # adopted buying shares
         self.potential_spending_usd_per_year = 0.0
+        self.spending_usd_per_year = 0.0
+        self.consumer_surplus_usd_per_year = 0.0
+        self.lerner_revenue_weighted = math.nan
+        self.hhi_users = math.nan
+        self.open_weights_user_share = math.nan
+        self.tasks_within_reach_share = 0.0
         self.events_log: list[dict] = []
         self.recorder = Recorder(self, record_labs)
         self._normals: list[float] = []  # see standard_normal
+        # Random entrants draw from a stream of their own (seeded from the model's seed), so a
+        # switch that changes how many normal draws the labs make does not change who arrives.
+        self.entry_rng = np.random.default_rng([seed, 1])
+        entry_start = self.mech.entry.start
+        self.entry_start_step = self.step_of(entry_start) if entry_start else 0
 
         self._pending_entries: dict[int, list[LabParams]] = {}
         for lab in scenario.labs:
@@ -108,8 +137,11 @@ class LabRaceModel(mesa.Model):
 
     def step(self) -> None:
         """One step, as Mesa calls it: Mesa wraps ``step`` to advance its own clock and event
-        list, then runs ``advance``."""
+        list, then runs ``advance`` and adds the step to ``datacollector``."""
+        k = self.k
         self.advance()
+        if self.k > k:
+            self.collect()
 
     def advance(self) -> None:
         """One step of the economy, phase by phase. ``sim.results.simulate`` calls this
@@ -125,6 +157,7 @@ class LabRaceModel(mesa.Model):
         prices.set_prices(self)
         decisions.labs_act(self)
         runs.complete_runs(self)
+        deployment.release_decisions(self)
         market.clear_market(self)
         finance.settle(self)
         knowledge.spread(self)
@@ -230,15 +263,38 @@ class LabRaceModel(mesa.Model):
             w.ideas_exponent,
         )
 
-    def loss_of(self, capability: float) -> float:
-        """The loss at which a model scores ``capability`` (for distilled and imitated models,
-        whose capability is set directly)."""
-        return scaling.loss_for_capability(
-            capability, self.law, self.r_mid, self.world.capability_steepness
+    def loss_of(self, horizon_minutes: float) -> float:
+        """The loss at which a model has this capability index (for distilled and imitated
+        models, whose capability is set directly)."""
+        w = self.world
+        return capability.loss_for_time_horizon(
+            horizon_minutes,
+            self.law,
+            self.anchor_reducible_loss,
+            w.capability_anchor_minutes,
+            w.capability_flop_elasticity,
         )
 
     def capability_of(self, loss: float) -> float:
-        return scaling.capability_score(loss, self.law, self.r_mid, self.world.capability_steepness)
+        """The capability index (METR 50% time horizon, minutes) of a model with ``loss``."""
+        w = self.world
+        return capability.time_horizon_minutes(
+            loss,
+            self.law,
+            self.anchor_reducible_loss,
+            w.capability_anchor_minutes,
+            w.capability_flop_elasticity,
+        )
+
+    def effective_flop_for(self, horizon_minutes: float) -> float:
+        """Effective FLOP a compute-optimal run with no ideas wall needs for this horizon."""
+        w = self.world
+        return capability.effective_flop_for_time_horizon(
+            horizon_minutes,
+            w.capability_anchor_effective_flop,
+            w.capability_anchor_minutes,
+            w.capability_flop_elasticity,
+        )
 
     def serving_cost(self, params: float) -> float:
         """USD per million tokens served by a model of ``params`` parameters, now."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sim.scenario import ScenarioError
 
-RUN_TABLES = ("timeseries", "labs", "models", "events")
+RUN_TABLES = ("timeseries", "labs", "models", "events", "products")
 NAME_MAX = 255  # bytes in one path component on Linux, macOS and Windows file systems
 FOLDER_NAME_MAX = 100  # a default folder's name, before its -sSEED suffix
 
@@ -87,14 +87,16 @@ class FolderKind:
 def run_folder_kind() -> FolderKind:
     """A run directory: ``labsim run`` and ``RunResult.save``, plus ``labsim plot`` and
     ``labsim report`` output kept inside it."""
-    from analysis.cli import KINDS  # the figure names `labsim plot` writes; argparse only
+    from analysis.cli import FIGURE_STEMS  # the figure names `labsim plot` writes; argparse only
 
     tables = {f"{name}{suffix}" for name in RUN_TABLES for suffix in (".csv", ".parquet")}
     files = tables | {"scenario.resolved.yaml", "lineage.json", "meta.json", "report.html"}
-    return FolderKind("run", frozenset(files), frozenset(KINDS))
+    return FolderKind("run", frozenset(files), frozenset(FIGURE_STEMS))
 
 
-CHECK_FOLDER = FolderKind("calibration check", frozenset({"calibration.csv", "calibration.md"}))
+CHECK_FOLDER = FolderKind(
+    "calibration check", frozenset({"calibration.csv", "calibration.md", "heldout.csv"})
+)
 
 
 def _is_run_meta(path: Path) -> bool:

@@ -66,11 +66,13 @@ class WorldParams(Frozen):
 
     scaling_law: Literal["epoch_refit", "hoffmann2022"] = Field(
         "epoch_refit",
+        title="scaling law",
         description="Chinchilla constants: Besiroglu et al. 2024 refit (arXiv 2404.10102) "
         "or the original Hoffmann et al. 2022.",
     )
     progress_regime: Literal["scaling", "ideas", "mixed"] = Field(
         "scaling",
+        title="progress regime",
         description="'scaling': the Chinchilla law holds and compute is king; 'ideas': the "
         "irreducible loss only falls with accumulated research (engineer-years); "
         "'mixed': a weighted blend set by ideas_weight.",
@@ -81,7 +83,7 @@ class WorldParams(Frozen):
     ideas_wall_loss: Positive = Field(
         0.1,
         description="Extra irreducible loss (nats/token) in the ideas regime before any research; "
-        "a compute-only lab stalls at capability(E + this).",
+        "a compute-only lab's time horizon stalls at the horizon of loss E + this.",
     )
     ideas_reference_engineer_years: Positive = Field(
         5000.0, description="Research stock (engineer-years) that halves the ideas wall."
@@ -89,16 +91,25 @@ class WorldParams(Frozen):
     ideas_exponent: Positive = Field(
         1.0, description="Wall = ideas_wall_loss * (1 + R/R_ref)^-exponent."
     )
-    capability_midpoint_effective_flop: Positive = Field(
-        1e30,
-        description="Effective training compute (2020-algorithm FLOP, compute-optimal) at which a "
-        "model can do half of economically valuable tasks. A modelling assumption, anchored so "
-        "that GPT-3 (3.14e23 FLOP) scores about 1%.",
+    capability_anchor_effective_flop: Annotated[float, Field(ge=1e15, le=1e40)] = Field(
+        8e26,
+        description="Effective training compute (FLOP of 2020 algorithms, with warm starts, "
+        "utilization and learning curves as the model counts them) of a model with the anchor "
+        "horizon. Fitted so that the history's frontier in March 2023 has GPT-4's horizon; "
+        "GPT-4's 2.1e25 FLOP (Epoch) after ~3 years of algorithmic progress at 2.8x/yr "
+        "(Ho et al. 2024) would be ~4.6e26.",
     )
-    capability_steepness: Positive = Field(
-        1.7,
-        description="Exponent k in capability = 1 / (1 + (r / r_mid)^k), r the reducible loss. "
-        "1.7 puts GPT-3 near 1% of tasks given the midpoint above.",
+    capability_anchor_minutes: Annotated[float, Field(gt=0, le=1e6)] = Field(
+        5.5,
+        description="Capability index of the anchor model: METR's 50% task-completion time "
+        "horizon, in minutes of human-expert work (GPT-4: ~5-6 minutes; Kwa et al. 2025).",
+    )
+    capability_flop_elasticity: Annotated[float, Field(ge=0.05, le=2)] = Field(
+        0.345,
+        description="e in horizon = anchor_minutes * (C_eff / anchor_flop)^e for compute-optimal "
+        "models: fitted to GPT-2 (1.5e21 FLOP in 2019, ~5.4e20 of 2020 algorithms) at a few "
+        "seconds and GPT-4 at ~5.5 minutes. Each 10x of effective compute multiplies the "
+        "horizon by 10^e (~2.2).",
     )
     run_outcome_noise_sigma: Annotated[Real, Field(ge=0, le=3)] = Field(
         0.25,
@@ -163,6 +174,7 @@ class HardwareParams(Frozen):
     )
     doubling_time_years: DoublingYears = Field(
         2.07,
+        title="FLOP/USD doubling time",
         description="Accelerator FLOP/USD doubling time: 2.07 years for ML GPUs "
         "(Hobbhahn & Besiroglu, Epoch 2022; 2.46 for all GPUs).",
     )
@@ -185,7 +197,7 @@ class HardwareParams(Frozen):
         CostShares(accelerator=0.55, memory=0.4, cpu=0.05),
         description="Serving is memory-bandwidth-bound: a larger memory share.",
     )
-    serving_utilization: Annotated[Real, Field(ge=0.01, le=1)] = Field(
+    serving_utilization: Annotated[Real, Field(gt=0, le=1)] = Field(
         0.3, description="Share of peak FLOP/s realised when serving tokens."
     )
     largest_cluster_flop_per_s_start: Annotated[Real, Field(ge=1e12, le=1e25)] = Field(
@@ -199,7 +211,9 @@ class HardwareParams(Frozen):
         "1.6x; Pilz et al., Epoch 2025).",
     )
     max_run_months: Annotated[Int, Field(ge=1, le=60)] = Field(
-        12, description="Longest useful training run; with the cluster it bounds run size."
+        12,
+        title="longest training run",
+        description="Longest useful training run; with the cluster it bounds run size.",
     )
     world_compute_flop_per_s_start: Annotated[Real, Field(ge=1e12, le=1e27)] = Field(
         1.5e20,
@@ -222,52 +236,121 @@ class HardwareParams(Frozen):
 
 
 class MarketParams(Frozen):
-    """Demand, logit shares with inertia, and pricing (MODEL.md, "Market")."""
+    """Demand from the economy, customer segments, logit choice with inertia, and pricing
+    (MODEL.md, "Products and market")."""
 
-    spending_start_usd_per_year: Positive = Field(
-        1.5e8,
-        description="Potential spending on AI model services at the start, at reference capability.",
+    gdp_usd_per_year_start: Annotated[float, Field(ge=1e12, le=1e16)] = Field(
+        8.5e13,
+        title="world GDP at start",
+        description="World GDP at the start, nominal USD per year (IMF WEO: ~$85T in 2020, "
+        "~$105T in 2023).",
     )
-    spending_growth_per_year: float = Field(
+    gdp_growth_per_year: Annotated[float, Field(ge=-0.2, le=1.0)] = Field(
+        0.055, description="Nominal growth of world GDP per year (IMF WEO: 5-6% nominal)."
+    )
+    task_length_median_minutes: Annotated[float, Field(gt=0, le=1e7)] = Field(
+        2400.0,
+        description="Median length (human-expert minutes) of the economy's tasks, weighted by "
+        "value: a modelling assumption (about a working week); task lengths are log-normal.",
+    )
+    task_length_sigma_ln: Annotated[float, Field(gt=0, le=10)] = Field(
+        2.5, description="Log-sd of task lengths (assumption: tasks span seconds to years)."
+    )
+    enterprise_task_minutes: tuple[Annotated[float, Field(gt=0, le=1e7)], ...] = Field(
+        (0.5, 4.0, 32.0, 256.0, 2048.0, 16384.0),
+        min_length=1,
+        max_length=24,
+        description="Enterprise (API) segments, one per band of task lengths: the time horizon "
+        "each band's tasks need. Each band's potential spending is its share of task value "
+        "(between the geometric midpoints) times enterprise_gdp_share times GDP.",
+    )
+    enterprise_gdp_share: Annotated[float, Field(ge=0, le=0.5)] = Field(
         0.05,
-        ge=-0.5,
-        le=2,
-        description="Growth of potential spending at fixed capability (adoption, GDP).",
+        description="Spending on AI services, as a share of GDP, if models on offer could do "
+        "every task and customers had fully adopted them (assumption; the realised market is "
+        "far smaller while capability and adoption lag).",
     )
-    capability_exponent: NonNegative = Field(
-        1.45,
-        description="Elasticity of potential spending to the best capability on offer; calibrated "
-        "so that the market reaches a few $B by 2023 and tens of $B by 2025.",
+    consumer_gdp_share: Annotated[float, Field(ge=0, le=0.1)] = Field(
+        1e-3,
+        description="Consumer subscriptions at full adoption, share of GDP (~$100B in 2023: "
+        "hundreds of millions of subscribers at ~$20/month; assumption).",
     )
-    reference_capability: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.01, description="Capability at which spending equals spending_start (about GPT-3)."
-    )
-    max_spending_usd_per_year: Positive = Field(
-        5e13, description="Cap on potential spending: about half of world GDP (~$100T, World Bank)."
-    )
-    capability_preference: NonNegative = Field(
-        6.0,
-        description="Logit weight on the log-odds of capability. Customers flock to the best "
-        "model: at 6, a model doing 10% of tasks has ~50x the odds of one doing 5%.",
-    )
-    price_sensitivity: Positive = Field(
-        2.0,
-        description="Logit weight on ln(price). With logit demand a firm's price elasticity is "
-        "beta*(1-share), so the Lerner index is 1/(beta*(1-share)): 0.5-0.7 for a lab with "
-        "0-30% of the market, near the gross margins AI labs report.",
-    )
-    network_effect: NonNegative = Field(
+    consumer_task_minutes: Annotated[float, Field(gt=0, le=1e7)] = Field(
         1.0,
-        description="Logit utility per unit of a product's current market share (network "
+        description="Time horizon a useful chat assistant needs (ChatGPT launched on GPT-3.5, "
+        "~0.5-1 minute on METR's scale).",
+    )
+    adoption_innovation_per_year: Annotated[float, Field(gt=0, le=10)] = Field(
+        0.01,
+        description="Bass diffusion p: the rate at which customers who would buy start to, on "
+        "their own. Fitted to the leading lab's revenue at the end of 2023 (~$2B); the mean "
+        "over 213 innovations is 0.03 (Sultan, Farley & Lehmann 1990).",
+    )
+    adoption_imitation_per_year: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.38,
+        description="Bass diffusion q: the rate at which they follow those who already buy "
+        "(Sultan, Farley & Lehmann 1990: 0.38). Adoption starts slowly and accelerates.",
+    )
+    shortfall_penalty: Annotated[float, Field(ge=0, le=100)] = Field(
+        10.0,
+        description="Logit weight on ln(time horizon / need) where a product falls short of what "
+        "a segment's tasks need (it fails them): at 10, a product with half the needed horizon "
+        "is worth ~1,000x less than one that just meets it, however cheap.",
+    )
+    capability_preference: Annotated[float, Field(ge=0, le=20)] = Field(
+        3.0,
+        description="Enterprise logit weight on ln(time horizon / what the task needs): at 3, a "
+        "product with twice the horizon has 8x the odds. Customers compare by ratios, so a 10x "
+        "lead counts the same at every level.",
+    )
+    price_sensitivity: Annotated[float, Field(gt=0, le=20)] = Field(
+        2.0,
+        description="Enterprise logit weight on ln(price). With logit demand a firm's price "
+        "elasticity is beta*(1-share), so its Lerner index is 1/(beta*(1-share)).",
+    )
+    reference_price_per_mtok_usd: Annotated[float, Field(gt=0, le=1e6)] = Field(
+        5.0,
+        description="Enterprise: the price (USD per million tokens) at which a product that just "
+        "meets a band's need is as attractive as not buying (assumption, near list prices of "
+        "2020-23 frontier APIs net of discounts).",
+    )
+    consumer_capability_preference: Annotated[float, Field(ge=0, le=20)] = Field(
+        4.0,
+        description="Consumers' logit weight on ln(time horizon / need): below a useful "
+        "assistant's horizon consumers do not buy at all (GPT-3's API had no consumer market; "
+        "ChatGPT on GPT-3.5 did).",
+    )
+    consumer_price_sensitivity: Annotated[float, Field(gt=0, le=20)] = Field(
+        1.2,
+        description="Consumers' logit weight on ln(price): subscriptions hide the per-token price, "
+        "so consumers are less price-sensitive than API buyers.",
+    )
+    consumer_reference_price_per_mtok_usd: Annotated[float, Field(gt=0, le=1e6)] = Field(
+        5.0, description="Consumers' indifference price per million tokens (assumption)."
+    )
+    network_effect: Annotated[float, Field(ge=0, le=100)] = Field(
+        1.0,
+        description="Logit utility per unit of a product's current share of its segment (network "
         "effects, Katz & Shapiro 1985); large values make the market tip.",
     )
     max_lerner: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.9, description="Cap on (price - cost)/price: the monopoly markup (10x cost)."
     )
-    inertia: Fraction = Field(
+    inertia: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.9,
-        description="Share of last month's market share that stays put (switching costs, network "
-        "effects); the rest moves to the logit shares.",
+        title="customer inertia",
+        description="Share of last month's split among products that stays put (switching "
+        "costs); the rest moves to the logit shares.",
+    )
+    open_weights_host_margin: Annotated[float, Field(ge=0, le=10)] = Field(
+        0.3,
+        description="Hosts of open-weights models charge serving cost times (1 + this); the "
+        "publisher earns nothing (assumption: inference providers' gross margins).",
+    )
+    releases_on_sale: Annotated[int, Field(ge=1, le=10)] = Field(
+        2,
+        description="A lab keeps its newest releases on sale (each a frontier model and its "
+        "distilled tiers); an older one is retired when a newer one launches.",
     )
 
 
@@ -297,12 +380,16 @@ class FundingParams(Frozen):
     """Investor rounds and parent budgets (MODEL.md, "Funding")."""
 
     valuation_revenue_multiple: NonNegative = Field(
-        25.0, description="Valuation per dollar of annual revenue (AI lab rounds 2023-25: 20-40x)."
+        25.0,
+        title="valuation / revenue multiple",
+        description="Valuation per dollar of annual revenue (AI lab rounds 2023-25: 20-40x).",
     )
-    valuation_per_capability_usd: NonNegative = Field(
-        1e11,
-        description="Valuation per unit of capability: a lab whose model does 10% of tasks is "
-        "worth $10B before revenue (OpenAI's 2021 valuation was ~$14B).",
+    valuation_market_multiple: Annotated[float, Field(ge=0, le=100)] = Field(
+        1.0,
+        description="Valuation per dollar of the market a lab's capability puts within its "
+        "reach: potential spending (what customers would spend on the products now on offer) "
+        "times the lab's capability relative to the frontier. Investors price prospects, "
+        "not only revenue (OpenAI was valued at ~$14B in 2021 on ~$30M of revenue).",
     )
     valuation_lead_bonus: NonNegative = Field(
         1.0,
@@ -311,10 +398,11 @@ class FundingParams(Frozen):
     round_dilution: Annotated[float, Field(gt=0, lt=1)] = Field(
         0.2, description="Share of the company sold in one round."
     )
-    max_round_usd: Positive = Field(
-        5e10,
-        description="Largest single round investors will fund: a little above the largest "
-        "private round to date (OpenAI's $40B, March 2025).",
+    max_cash_runway_months: Annotated[float, Field(ge=1, le=240)] = Field(
+        24.0,
+        description="A round never lifts cash above this many months of the lab's gross "
+        "spending plus the largest run it could buy: money a lab cannot use is not raised. "
+        "Fitted with the history's growth of frontier training cost (Cottier et al. 2024).",
     )
     runway_trigger_months: Positive = Field(
         24.0,
@@ -351,6 +439,8 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         params_multiplier=1.0,
         imitates=False,
         revenue_budget_multiple=0.0,
+        release="on_completion",
+        release_threat_revenue_ratio=0.5,
     ),
     "brain_modules": dict(
         funding="parent",
@@ -364,6 +454,8 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         params_multiplier=1.0,
         imitates=False,
         revenue_budget_multiple=0.0,
+        release="when_threatened",
+        release_threat_revenue_ratio=1.0,
     ),
     "pragmatist": dict(
         funding="parent",
@@ -377,6 +469,8 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         params_multiplier=1.0,
         imitates=False,
         revenue_budget_multiple=0.5,
+        release="when_threatened",
+        release_threat_revenue_ratio=0.5,
     ),
     "fast_follower": dict(
         funding="investors",
@@ -390,6 +484,8 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         params_multiplier=1.0,
         imitates=True,
         revenue_budget_multiple=0.0,
+        release="on_completion",
+        release_threat_revenue_ratio=0.5,
     ),
     "open_weights": dict(
         funding="investors",
@@ -403,6 +499,8 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
         params_multiplier=1.0,
         imitates=True,
         revenue_budget_multiple=0.0,
+        release="on_completion",
+        release_threat_revenue_ratio=0.5,
     ),
 }
 
@@ -419,7 +517,7 @@ class Switch(Frozen):
 class AlgorithmicProgress(Switch):
     """ln A grows at g0 * (engineers / E_ref)^lambda * A^-beta per year (Ho et al. 2024)."""
 
-    growth_per_year: Annotated[Real, Field(gt=0, le=2)] = Field(
+    growth_per_year: Annotated[Real, Field(gt=0, le=5)] = Field(
         math.log(2.8),
         description="g0 in ln(A)/year at reference_engineers: ln 2.8 (LLM compute for fixed "
         "performance halves every ~8 months, Ho et al. 2024, arXiv 2403.05812).",
@@ -443,7 +541,7 @@ class AlgorithmicProgress(Switch):
 class Utilization(Switch):
     """Model FLOP utilization rises with engineering and experience (DAWNBench 2018)."""
 
-    ceiling: Annotated[Real, Field(ge=0.05, le=1)] = Field(
+    ceiling: Annotated[Real, Field(gt=0, le=1)] = Field(
         0.6, description="Highest model FLOP utilization engineering can reach (MODEL.md: 0.2-0.6)."
     )
     rate_per_year: Annotated[Real, Field(ge=0, le=12)] = Field(
@@ -457,8 +555,10 @@ class Utilization(Switch):
 class Spillovers(Switch):
     """Knowledge flows over the lab network, weighted by openness and absorptive capacity."""
 
-    rate_per_year: Annotated[Real, Field(ge=0, le=12)] = Field(
-        0.6, description="Share of the ln A gap to the best open neighbour closed per year."
+    rate_per_year: Annotated[Real, Field(ge=0, le=50)] = Field(
+        0.6,
+        title="spillover rate",
+        description="Share of the ln A gap to the best open neighbour closed per year.",
     )
     absorptive_half_engineers: Annotated[Real, Field(ge=1, le=1e6)] = Field(
         100.0, description="Engineers at which a lab absorbs half of what it could."
@@ -515,7 +615,11 @@ class Exit(Switch):
 class WarmStart(Switch):
     """Model surgery (net2net): a grown run is credited kappa * C_eff(parent)."""
 
-    kappa: Fraction = Field(0.3, description="Share of the parent's effective compute credited.")
+    kappa: Fraction = Field(
+        0.3,
+        title="warm-start credit κ",
+        description="Share of the parent's effective compute credited.",
+    )
 
 
 class ReverseDistillation(Switch):
@@ -533,10 +637,17 @@ class DeploymentDistillation(Switch):
         10.0, description="r: teacher/student params."
     )
     compute_fraction: Fraction = Field(
-        0.03, description="Student's cost as a share of the teacher's training cost."
+        0.03, description="Each student's cost as a share of the teacher's training cost."
     )
-    capability_penalty: Fraction = Field(
-        0.1, description="Share of the teacher's capability lost by the student."
+    capability_penalty: Annotated[Real, Field(ge=0, le=0.99)] = Field(
+        0.5,
+        description="Share of the teacher's time horizon a student r times smaller loses "
+        "(assumption: small distilled tiers do about half the task length of their teacher).",
+    )
+    tiers: Annotated[Int, Field(ge=0, le=4)] = Field(
+        2,
+        description="Distilled tiers sold beside the frontier model, each size_ratio times "
+        "smaller than the one above and losing capability_penalty of its horizon.",
     )
 
 
@@ -558,10 +669,10 @@ class Imitation(Switch):
 class LearningCurve(Switch):
     """Reproducing shown capability is cheaper; experience lowers cost (Berner et al. 2019)."""
 
-    reproduction_cost_fraction: Annotated[Real, Field(ge=0.001, le=1)] = Field(
+    reproduction_cost_fraction: Annotated[Real, Field(gt=0, le=1)] = Field(
         0.2, description="Cost of reproducing a capability already shown (OpenAI Five rerun: ~1/5)."
     )
-    progress_ratio: Annotated[Real, Field(ge=0.01, le=1)] = Field(
+    progress_ratio: Annotated[Real, Field(gt=0, le=1)] = Field(
         0.9, description="Cost multiplier per doubling of a lab's completed runs."
     )
 
@@ -570,6 +681,11 @@ class Entry(Switch):
     """Potential entrants arrive at a Poisson rate with a funding draw."""
 
     enabled: Flag = Field(False, description="Off by default: only the scenario's labs compete.")
+    start: YearMonth | None = Field(
+        None,
+        description="First month random entrants may arrive (None: from the start). A history "
+        "names the labs it knew of and lets later ones arrive endogenously from here.",
+    )
     rate_per_year: Annotated[Real, Field(ge=0, le=100)] = Field(
         1.0, description="Poisson rate of potential entrants."
     )
@@ -583,7 +699,7 @@ class Entry(Switch):
         0.3,
         description="Enter only if a first model within this share of the frontier is affordable.",
     )
-    first_run_funding_share: Annotated[Real, Field(ge=0.001, le=1)] = Field(
+    first_run_funding_share: Annotated[Real, Field(gt=0, le=1)] = Field(
         0.5, description="Largest share of its funding an entrant puts into its first model."
     )
     archetype_weights: dict[str, Annotated[Real, Field(ge=0, le=1e6)]] = Field(
@@ -594,6 +710,8 @@ class Entry(Switch):
             "scaling_maximalist": 0.2,
         },
     )
+
+    _check_start = field_validator("start", mode="before")(_coerce_year_month)
 
     @field_validator("archetype_weights")
     @classmethod
@@ -611,8 +729,9 @@ class Acquisition(Switch):
 
     antitrust_max_hhi: Annotated[Real, Field(ge=0, le=10000)] = Field(
         2500.0,
-        description="Block an acquisition that would lift HHI above this (2023 US Merger "
-        "Guidelines: 1,800 'highly concentrated'); 10,000 allows all.",
+        description="Block an acquisition that would lift HHI, on revenue or on users (open "
+        "weights included), above this (2023 US Merger Guidelines: 1,800 'highly "
+        "concentrated'); 10,000 allows all.",
     )
 
 
@@ -694,11 +813,11 @@ class LabParams(Frozen):
         description="Cash is spent down over this horizon."
     )
     run_months: Annotated[Int, Field(ge=1, le=60)] = Field(description="Planned duration of a run.")
-    final_run_compute_share: Annotated[Real, Field(ge=0.001, le=1)] = Field(
+    final_run_compute_share: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="Share of compute spend that goes into final training runs "
         "(Epoch 2025: 10-30%; the rest is experiments)."
     )
-    max_run_cash_share: Annotated[Real, Field(ge=0.001, le=1)] = Field(
+    max_run_cash_share: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="Largest share of cash plus expected income one run may commit."
     )
     params_multiplier: Annotated[Real, Field(ge=0.01, le=100)] = Field(
@@ -708,6 +827,16 @@ class LabParams(Frozen):
     revenue_budget_multiple: Annotated[Real, Field(ge=0, le=100)] = Field(
         description="Extra monthly budget, from cash, per dollar of revenue on top of the margin "
         "(a pragmatist invests in proportion to what its products earn)."
+    )
+    release: Literal["on_completion", "when_threatened"] = Field(
+        description="When a trained model becomes a product: on_completion (ship to earn and "
+        "raise money), or when_threatened (hold models back until a rival's product threatens "
+        "the business, as Google did until ChatGPT)."
+    )
+    release_threat_revenue_ratio: Annotated[Real, Field(gt=0, le=100)] = Field(
+        description="when_threatened: release once a rival earns this share of the lab's own "
+        "yearly budget in annualised revenue (a business threat is one large against what the "
+        "lab itself spends)."
     )
     remove: Flag = Field(False, description="In a file with base:, drop this lab.")
 

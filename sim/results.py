@@ -13,14 +13,20 @@ import networkx as nx
 import pandas as pd
 
 from sim import __version__
-from sim.columns import EVENT_COLUMNS, LAB_COLUMNS, MODEL_COLUMNS, TIMESERIES_COLUMNS
+from sim.columns import (
+    EVENT_COLUMNS,
+    LAB_COLUMNS,
+    MODEL_COLUMNS,
+    PRODUCT_COLUMNS,
+    TIMESERIES_COLUMNS,
+)
 from sim.params import Scenario
 from sim.scenario import dump_yaml, scenario_to_dict
 
 if TYPE_CHECKING:
     from sim.model import LabRaceModel
 
-RUN_FILES = ("timeseries", "labs", "models", "events")
+RUN_FILES = ("timeseries", "labs", "models", "events", "products")
 
 
 class RunResult:
@@ -45,6 +51,11 @@ class RunResult:
     @cached_property
     def labs(self) -> pd.DataFrame:
         return pd.DataFrame.from_records(self._model.recorder.labs, columns=LAB_COLUMNS)
+
+    @cached_property
+    def products(self) -> pd.DataFrame:
+        """One row per step per product on sale (MODEL.md, "Per product on sale")."""
+        return pd.DataFrame.from_records(self._model.recorder.products, columns=PRODUCT_COLUMNS)
 
     @cached_property
     def models(self) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """Exogenous paths: price-performance of each workload, the largest cluster, the world's compute
-stock, the talent pool and salaries, and the windows of compute caps and funding shocks.
+stock, the talent pool and salaries, world GDP, the customer segments, and the windows of
+compute caps and funding shocks.
 
 They depend on the scenario alone, so they are computed once per ``Scenario`` object and shared,
 read-only, by every model built from it (the seeds of a scenario, the replications of a sweep
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.economics import hardware as hw
+from sim.economics import market as mkt
 from sim.params import Scenario, parse_year_month
 
 # What exogenous_paths returns: attributes the model takes over.
@@ -25,6 +27,8 @@ SCHEDULE_ATTRIBUTES = (
     "world_deliverable_run_flop_path",
     "talent_pool_path",
     "base_salary_path",
+    "gdp_path",
+    "segments",
     "_caps",
     "_funding_shocks",
 )
@@ -116,6 +120,12 @@ def exogenous_paths(model) -> dict:
     out["base_salary_path"] = tuple(
         t.salary_usd_per_year * (1.0 + t.salary_growth_per_year) ** y for y in elapsed_years
     )
+    m = model.market
+    out["gdp_path"] = tuple(
+        mkt.world_gdp_usd_per_year(m.gdp_usd_per_year_start, m.gdp_growth_per_year, y)
+        for y in elapsed_years
+    )
+    out["segments"] = mkt.make_segments(m)
     out["_caps"] = tuple(
         (*model.event_window(e), e.max_training_flop)
         for e in spec.events

@@ -34,10 +34,11 @@ def format_summary(result, out: Path | None = None, total_s: float | None = None
     for _, row in ranked.iterrows():
         lines.append(
             f"{row['lab']:<18}{row['archetype']:<20}{row['revenue_share']:>9.1%}{row['market_share']:>8.1%}"
-            f"{row['capability']:>12.3f}{_usd(row['cash_usd']):>12}{row['engineers']:>11,.0f}"
+            f"{row['capability']:>12.3g}{_usd(row['cash_usd']):>12}{row['engineers']:>11,.0f}"
         )
     lines.append(
-        "(revenue: share of industry revenue; users: share of spending, open weights included)"
+        "(revenue: share of industry revenue; users: share of spending, open weights included;\n"
+        " capability: METR's 50% time horizon, minutes of expert work its best model can do)"
     )
     gone = set(labs["lab"]) - set(final["lab"])
     if gone:
@@ -45,8 +46,14 @@ def format_summary(result, out: Path | None = None, total_s: float | None = None
     lines += [
         "",
         f"market: HHI {last['hhi']:,.0f}, {last['structure']}, leader {last['leader'] or 'none'}"
-        f" ({last['leader_tenure_months']:.0f} months), {int(last['n_active'])} labs active",
-        f"frontier: capability {last['frontier_capability']:.3f} ({last['frontier_lab']}), largest run "
+        f" ({last['leader_tenure_months']:.0f} months), {int(last['n_active'])} labs active; "
+        f"HHI over users {last['hhi_users']:,.0f}, open weights {last['open_weights_user_share']:.0%} "
+        f"of users, Lerner {last['lerner_revenue_weighted']:.2f}",
+        f"demand: {_usd(last['market_spending_usd_per_year'])}/yr spent on AI of "
+        f"{_usd(last['potential_spending_usd_per_year'])}/yr potential, consumer surplus "
+        f"{_usd(last['consumer_surplus_usd_per_year'])}/yr",
+        f"frontier: time horizon {last['frontier_capability']:.3g} min ({last['frontier_lab']}), "
+        f"{last['tasks_within_reach_share']:.1%} of the economy's tasks within reach, largest run "
         f"{last['frontier_training_flop']:.2e} FLOP, costliest {_usd(last['frontier_run_cost_usd'])}",
         f"overhang: {last['runnable_copies']:.2e} copies at 10 tokens/s, training/serving ratio "
         f"{last['training_to_serving_ratio']:.2e}, world compute could run {last['hardware_overhang_world']:.1f}x the largest run",

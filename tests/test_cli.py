@@ -105,7 +105,7 @@ def test_python_api_save_follows_the_same_rule(tmp_path):
 def test_check_out_follows_the_same_rule(tmp_path):
     targets = tmp_path / "t.yaml"
     targets.write_text(
-        "targets:\n  - {name: x, source: s, kind: value, column: hhi, at: 2020-06, "
+        "targets:\n  - {name: x, source: s, status: untouched, kind: value, column: hhi, at: 2020-06, "
         "band: [0, 10000]}\n"
     )
     args = ("check", str(SCENARIOS / "baseline.yaml"), "--seeds", "1", *SHORT)

@@ -2,14 +2,15 @@
 
 import math
 
+import numpy as np
 import pytest
 
+from sim.economics import capability, progress, scaling, training
 from sim.economics import concentration as conc
 from sim.economics import funding as fin
 from sim.economics import hardware as hw
 from sim.economics import market as mkt
 from sim.economics import overhang as oh
-from sim.economics import progress, scaling, training
 
 # ----------------------------------------------------------------- scaling law
 
@@ -50,26 +51,59 @@ def test_loss_falls_with_compute_toward_the_irreducible_floor():
     assert losses[-1] > law.E
 
 
-def test_capability_is_a_decreasing_s_curve_of_loss_anchored_at_gpt3():
-    law = scaling.EPOCH_REFIT
-    r_mid = scaling.midpoint_reducible_loss(1e30, law)
-    gpt3 = scaling.capability_score(scaling.loss_at_flop(3.14e23, law), law, r_mid, 1.7)
-    assert 0.005 < gpt3 < 0.02  # about 1% of tasks
-    mid = scaling.capability_score(scaling.loss_at_flop(1e30, law), law, r_mid, 1.7)
-    assert mid == pytest.approx(0.5)
-    assert scaling.capability_score(law.E + 10, law, r_mid, 1.7) < 1e-3
-    assert scaling.capability_score(law.E, law, r_mid, 1.7) == 1.0
+GPT4_EFFECTIVE_FLOP, GPT4_MINUTES, ELASTICITY = 4.6e26, 5.5, 0.345
 
 
-def test_effective_flop_for_capability_inverts_the_score():
+def _horizon(flop, law=scaling.EPOCH_REFIT, extra=0.0):
+    anchor = capability.anchor_reducible_loss(GPT4_EFFECTIVE_FLOP, law)
+    loss = scaling.loss_at_flop(flop, law, 1.0, extra)
+    return capability.time_horizon_minutes(loss, law, anchor, GPT4_MINUTES, ELASTICITY)
+
+
+def test_time_horizon_reproduces_metr_anchors_gpt2_to_gpt4():
+    # Kwa et al. 2025: GPT-4 ~5-6 minutes; GPT-2 (1.5e21 FLOP in 2019, ~5.4e20 FLOP of 2020
+    # algorithms) a few seconds.
+    assert _horizon(GPT4_EFFECTIVE_FLOP) == pytest.approx(5.5)
+    assert 2 / 60 < _horizon(5.4e20) < 6 / 60
+    # GPT-3 (3.14e23 FLOP, 2020): between GPT-2 and GPT-3.5's half a minute to a minute.
+    assert 0.1 < _horizon(3.14e23) < 1.0
+
+
+def test_time_horizon_is_unbounded_and_scale_free():
+    # Each 10x of effective compute multiplies the horizon by 10^e at every level.
     for law in scaling.SCALING_LAWS.values():
-        r_mid = scaling.midpoint_reducible_loss(1e30, law)
-        # the anchor: a 1e30 effective-FLOP compute-optimal model does half the tasks
-        assert scaling.effective_flop_for_capability(0.5, law, r_mid, 1.7) == pytest.approx(1e30)
-        for cap in (0.001, 0.01, 0.2, 0.7, 0.999):
-            c = scaling.effective_flop_for_capability(cap, law, r_mid, 1.7)
-            back = scaling.capability_score(scaling.loss_at_flop(c, law), law, r_mid, 1.7)
-            assert back == pytest.approx(cap, rel=1e-12)
+        ratios = [_horizon(10 * c, law) / _horizon(c, law) for c in (1e24, 1e28, 1e32, 1e36)]
+        assert ratios == pytest.approx([10**ELASTICITY] * 4, rel=1e-6)
+    assert _horizon(1e40) > 1e5
+
+
+def test_the_ideas_wall_caps_the_horizon_until_research_moves_it():
+    walled = [_horizon(c, extra=0.1) for c in (1e26, 1e34, 1e38)]
+    # Compute alone stops helping: four orders of magnitude buy < 1.5x, against ~24x unwalled.
+    assert walled[2] / walled[1] < 1.5 < 20 < _horizon(1e38) / _horizon(1e34)
+    assert _horizon(1e38, extra=0.01) > 10 * walled[2]
+
+
+def test_effective_flop_for_a_horizon_inverts_it():
+    for minutes in (0.05, 1.0, 60.0, 1e4):
+        c = capability.effective_flop_for_time_horizon(
+            minutes, GPT4_EFFECTIVE_FLOP, GPT4_MINUTES, ELASTICITY
+        )
+        assert _horizon(c) == pytest.approx(minutes, rel=1e-9)
+    law = scaling.EPOCH_REFIT
+    anchor = capability.anchor_reducible_loss(GPT4_EFFECTIVE_FLOP, law)
+    loss = capability.loss_for_time_horizon(30.0, law, anchor, GPT4_MINUTES, ELASTICITY)
+    assert capability.time_horizon_minutes(
+        loss, law, anchor, GPT4_MINUTES, ELASTICITY
+    ) == pytest.approx(30.0)
+
+
+def test_share_of_tasks_within_reach_is_a_lognormal_cdf():
+    assert capability.share_of_tasks_within_reach(2400, 2400, 2.5) == pytest.approx(0.5)
+    low = capability.share_of_tasks_within_reach(5.5, 2400, 2.5)
+    assert 0.005 < low < 0.01  # GPT-4 in 2023: under 1% of the economy's task value
+    assert capability.share_of_tasks_within_reach(1e9, 2400, 2.5) > 0.999
+    assert capability.share_of_tasks_within_reach(0.0, 2400, 2.5) == 0.0
 
 
 # -------------------------------------------------------------------- hardware
@@ -230,37 +264,107 @@ def test_gpt3_serving_cost_is_dollars_per_million_tokens():
 # ---------------------------------------------------------------------- market
 
 
-def test_logit_shares_sum_to_one_and_favour_capability_and_low_price():
-    s = mkt.logit_shares([0.2, 0.1, 0.0], [1.0, 1.0, 1.0], 4.0, 3.0)
-    assert sum(s) == pytest.approx(1.0) and s[2] == 0 and s[0] > s[1]
-    s = mkt.logit_shares([0.2, 0.2], [1.0, 2.0], 4.0, 3.0)
-    assert s[0] > s[1]
+def _segments(**kw):
+    from sim.params import MarketParams
+
+    return mkt.make_segments(MarketParams(**kw))
 
 
-def test_logit_shares_survive_extreme_values():
-    s = mkt.logit_shares([1e-300, 1.0], [1e-300, 1e300], 400.0, 300.0)
-    assert sum(s) == pytest.approx(1.0) and all(math.isfinite(x) for x in s)
+def test_segments_split_task_value_between_bands_and_sum_to_the_gdp_shares():
+    from sim.params import MarketParams
+
+    m = MarketParams()
+    seg = mkt.make_segments(m)
+    assert seg.consumer.tolist() == [True] + [False] * len(m.enterprise_task_minutes)
+    assert seg.gdp_share[1:].sum() == pytest.approx(m.enterprise_gdp_share)
+    assert seg.gdp_share[0] == m.consumer_gdp_share
+    bands = mkt.band_value_shares([1.0, 100.0], 100.0, 1.0)
+    assert bands[0] == pytest.approx(0.5 * (1 + math.erf(math.log(0.1) / math.sqrt(2))))
+    assert sum(bands) == pytest.approx(1.0)
+
+
+def test_choice_favours_capability_and_low_price_and_sums_to_one():
+    seg = _segments()
+    ln = np.log
+    c = mkt.choose(ln([60.0, 30.0, 60.0]), ln([10.0, 10.0, 40.0]), np.zeros((3, 7)), seg, 0.0)
+    assert np.allclose(c.split.sum(axis=0), 1.0)
+    assert (c.split[0] > c.split[1]).all() and (c.split[0] > c.split[2]).all()
+    assert ((c.buying > 0) & (c.buying < 1)).all()
+
+
+def test_a_product_short_of_a_segments_need_gets_almost_none_of_it_however_cheap():
+    seg = _segments()
+    # A 1-minute product at a thousandth of the price against a 10-minute one: it wins the
+    # half-minute band and loses the 32-minute band.
+    c = mkt.choose(np.log([1.0, 10.0]), np.log([0.01, 10.0]), np.zeros((2, 7)), seg, 0.0)
+    assert c.split[0, 1] > 0.9 and c.split[0, 3] < 1e-3
+    # Nobody buys for tasks far beyond every product.
+    assert c.buying[-1] < 1e-6
+
+
+def test_a_tenfold_capability_lead_counts_the_same_at_every_level():
+    seg = _segments()
+    split = []
+    for base in (1e3, 1e5):
+        c = mkt.choose(np.log([10 * base, base]), np.log([5.0, 5.0]), np.zeros((2, 7)), seg, 0.0)
+        split.append(c.split[:, 1])  # a band both products exceed
+    assert split[0] == pytest.approx(split[1])
+
+
+def test_choice_survives_extreme_values():
+    seg = _segments()
+    c = mkt.choose(np.log([1e-300, 1e300]), np.log([1e-300, 1e300]), np.zeros((2, 7)), seg, 8.0)
+    assert np.isfinite(c.split).all() and np.isfinite(c.buying).all()
+    assert np.isfinite(c.logsum).all()
+
+
+def test_open_weights_are_not_sold_to_consumers():
+    seg = _segments()
+    c = mkt.choose(
+        np.log([10.0, 10.0]),
+        np.log([5.0, 1.0]),
+        np.zeros((2, 7)),
+        seg,
+        0.0,
+        np.array([False, True]),
+    )
+    assert c.split[1, 0] == 0 and c.split[0, 0] == 1.0 and c.split[1, 1] > c.split[0, 1]
 
 
 def test_inertia_slows_share_changes():
-    fast = mkt.inertial_shares([1.0, 0.0], [0.0 + 0.5, 0.5], 0.0)
-    slow = mkt.inertial_shares([1.0, 0.0], [0.5, 0.5], 0.9)
-    assert fast == [0.5, 0.5] and slow[0] == pytest.approx(0.95)
+    prev = np.array([[1.0], [0.0]])
+    target = np.array([[0.5], [0.5]])
+    assert mkt.inertial_split(prev, target, 0.0)[:, 0].tolist() == [0.5, 0.5]
+    assert mkt.inertial_split(prev, target, 0.9)[0, 0] == pytest.approx(0.95)
+
+
+def test_bass_adoption_starts_slowly_then_accelerates():
+    # Bass (1969) with p = 0.03, q = 0.38 (Sultan, Farley & Lehmann 1990).
+    b, path = np.zeros(1), []
+    for _ in range(20):
+        b = mkt.adopted_share(b, np.ones(1), 1.0, 0.03, 0.38)
+        path.append(float(b[0]))
+    gains = np.diff([0.0, *path])
+    assert gains[0] < gains[5]  # accelerates
+    assert path[0] < 0.04 and path[-1] > 0.9
+    assert 0.4 < path[6] < 0.6  # half adopted after ~ln(q/p)/(p+q) = 6.2 years
 
 
 def test_markup_falls_as_competition_rises():
-    assert mkt.lerner_index(0.1, 3.0, 0.9) < mkt.lerner_index(0.5, 3.0, 0.9) <= 0.9
+    assert mkt.lerner_index(3.0 * 0.9, 0.9) < mkt.lerner_index(3.0 * 0.5, 0.9) <= 0.9
+    assert mkt.lerner_index(0.5, 0.9) == 0.9
     assert mkt.price_from_cost(1.0, 0.5) == 2.0
 
 
-def test_potential_spending_grows_with_capability_and_time():
-    w = lambda t, c: mkt.potential_spending_usd_per_year(1e8, 0.05, t, c, 0.01, 1.45, 5e13)  # noqa: E731
-    assert w(0, 0.01) == pytest.approx(1e8)
-    assert w(1, 0.01) > w(0, 0.01) and w(0, 0.1) > w(0, 0.01)
-    assert w(0, 0.0) == 0.0
+def test_world_gdp_grows_at_its_nominal_rate():
+    assert mkt.world_gdp_usd_per_year(8.5e13, 0.055, 3.0) == pytest.approx(8.5e13 * 1.055**3)
+    # IMF WEO: ~$85T in 2020 grows to ~$100T by 2023 at 5-6% nominal.
+    assert 9.5e13 < mkt.world_gdp_usd_per_year(8.5e13, 0.055, 3.0) < 1.1e14
 
 
-# --------------------------------------------------------------- concentration
+def test_consumer_surplus_is_the_logsum_over_price_sensitivity():
+    cs = mkt.consumer_surplus_usd_per_year(np.array([1e9]), np.array([2.0]), np.array([2.0]))
+    assert cs == pytest.approx(1e9)
 
 
 def test_hhi_and_friends_on_hand_made_shares():
@@ -289,15 +393,17 @@ def test_structure_labels_follow_the_documented_thresholds(shares, label):
 # --------------------------------------------------------------------- funding
 
 
-def test_valuation_grows_with_revenue_capability_and_lead():
-    v = fin.valuation_usd(1e9, 0.1, 0.0, 25, 3e11, 1.0)
-    assert v == pytest.approx(25e9 + 3e10)
-    assert fin.valuation_usd(1e9, 0.1, 0.5, 25, 3e11, 1.0) == pytest.approx(1.5 * v)
-    assert fin.round_size_usd(v, 0.2) == pytest.approx(0.2 * v)
-    assert fin.runway_months(100, 10) == 10 and fin.runway_months(100, -1) == math.inf
+def test_valuation_grows_with_revenue_market_and_lead():
+    v = lambda r, m, lead: fin.valuation_usd(r, m, lead, 25.0, 1.0, 1.0)  # noqa: E731
+    assert v(1e9, 0.0, 0.0) == pytest.approx(2.5e10)
+    assert v(2e9, 0, 0) > v(1e9, 0, 0) and v(1e9, 1e10, 0) > v(1e9, 0, 0)
+    assert v(1e9, 0, 0.5) > v(1e9, 0, 0)
 
 
-# -------------------------------------------------------------------- overhang
+def test_a_round_never_raises_money_the_lab_cannot_use():
+    assert fin.round_size_usd(1e10, 0.2, 1e8, 1e10) == pytest.approx(2e9)
+    assert fin.round_size_usd(1e10, 0.2, 1e8, 5e8) == pytest.approx(4e8)
+    assert fin.round_size_usd(1e10, 0.2, 1e9, 5e8) == 0.0
 
 
 def test_runnable_tokens_per_second_matches_the_closed_form():

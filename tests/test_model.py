@@ -72,7 +72,15 @@ def check_invariants(result) -> None:
     n = market["n_active"]
     assert (market["hhi"] <= 10000 + 1e-6).all()
     assert (market["hhi"] >= 10000 / n - 1e-6).all()
-    assert labs["capability"].between(0, 1).all()
+    # Capability is an unbounded index (time horizon, minutes): finite and non-negative.
+    assert (labs["capability"] >= 0).all() and np.isfinite(labs["capability"]).all()
+    # Each lab's products' user shares add up to the lab's user share.
+    products = result.products
+    if len(products):
+        by_lab = products.groupby(["step", "lab"])["user_share"].sum()
+        lab_share = labs.set_index(["step", "lab"])["market_share"].reindex(by_lab.index)
+        assert np.allclose(by_lab.to_numpy(), lab_share.to_numpy(), atol=1e-9)
+        assert np.isfinite(products["price_per_mtok_usd"]).all()
     # Money is conserved: each lab's cash moves by exactly income minus spending.
     for _, rows in labs.groupby("lab"):
         flows = rows[list(INCOME_ACCOUNTS)].sum(axis=1) - rows[list(SPENDING_ACCOUNTS)].sum(axis=1)

@@ -37,23 +37,26 @@ EXAMPLES = int(os.environ.get("LABSIM_PROPERTY_EXAMPLES", "40"))
 # Sections another change replaces; their fields keep their defaults here.
 EXCLUDED = {"market", "funding", "labs", "events"}
 WORLD_BOUNDED = {"run_outcome_noise_sigma", "research_noise_sigma", "public_results_lag_months"}
-# Columns that hold NaN by design ("none yet": no market, no cap, no rival ahead, ...).
-MAY_BE_EMPTY = {
-    "hhi",
-    "cr1",
-    "cr3",
-    "n_effective",
-    "leader_tenure_months",
-    "compute_cap_flop",
-    "lead_months",
-    "runnable_tokens_per_s",
-    "runnable_copies",
-    "training_to_serving_ratio",
-    "hardware_overhang_world",
-    "hardware_overhang_budget",
-    "price_per_mtok_usd",
-    "observed_compute_elasticity",
-    "lead_capability",
+# NaN marks "none" in many columns (no market yet, no cap, no rival ahead, no open weights);
+# these never hold it, so a NaN there is a number that went wrong. Inf is wrong everywhere.
+NEVER_EMPTY = {
+    "timeseries": (
+        "step",
+        "n_active",
+        "flop_per_usd",
+        "world_compute_flop_per_s",
+        "salary_usd_per_year",
+        "best_algorithmic_efficiency",
+    ),
+    "labs": (
+        "cash_usd",
+        "engineers",
+        "algorithmic_efficiency",
+        "utilization",
+        "belief_compute_elasticity",
+        "completed_runs",
+    ),
+    "models": ("training_flop", "effective_flop", "cost_usd", "capability"),
 }
 
 
@@ -189,7 +192,7 @@ def assert_finite_outputs(result) -> None:
         for column in numbers.columns:
             values = numbers[column].to_numpy(dtype=float)
             assert not np.isinf(values).any(), f"{name}.{column} holds inf"
-            if column not in MAY_BE_EMPTY:
+            if column in NEVER_EMPTY.get(name, ()):
                 assert not np.isnan(values).any(), f"{name}.{column} holds NaN"
 
 

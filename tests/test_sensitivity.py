@@ -52,11 +52,11 @@ def test_sobol_indices_from_the_sweep(sobol_dir, capsys):
     report = analyze_sweep(sobol_dir, "frontier_capability_final", num_resamples=200)
     table = report.table
     assert report.method == "sobol" and report.n_points == 40
-    assert list(table.columns) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(table.columns) == ["parameter", "S1", "S1_conf", "ST", "ST_conf", "conf_level"]
     assert set(table["parameter"]) == set(PARAMS)
     assert table["ST"].is_monotonic_decreasing  # ranked
     assert (table[["S1_conf", "ST_conf"]] >= 0).all().all()
-    assert pd.read_csv(report.csv_path).shape == (3, 5)
+    assert pd.read_csv(report.csv_path).shape == (3, 6)
     assert report.plot_path is not None and report.plot_path.stat().st_size > 0
 
     assert main(["sensitivity", str(sobol_dir), "--output", "hhi_final", "--no-plot"]) == 0
@@ -64,11 +64,39 @@ def test_sobol_indices_from_the_sweep(sobol_dir, capsys):
     assert "sobol sensitivity of hhi_final: 40 design points" in text
     assert "mechanisms.warm_start.kappa" in text
 
+    before = sorted(p.name for p in sobol_dir.iterdir())
+    assert main(["sensitivity", str(sobol_dir), "--output", "hhi_final", "--dpi", "5000"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --dpi 5000")
+    assert sorted(p.name for p in sobol_dir.iterdir()) == before
+
+
+def test_the_confidence_level_is_recorded_and_drawn(sobol_dir, capsys):
+    """--conf 0.9: the CSV records 0.9, the printout and the figure say 90%, and the intervals
+    are narrower than at 95%."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from analysis.plots import sensitivity_figure
+
+    wide = analyze_sweep(sobol_dir, "hhi_final", num_resamples=200, plot=False)
+    assert main(["sensitivity", str(sobol_dir), "--output", "hhi_final", "--conf", "0.9",
+                 "--resamples", "200"]) == 0  # fmt: skip
+    assert "±: 90% confidence interval" in capsys.readouterr().out
+    csv = sobol_dir / "sensitivity-sobol-hhi_final.csv"
+    table = pd.read_csv(csv)
+    assert (table["conf_level"] == 0.9).all()
+    assert table["ST_conf"].sum() < wide.table["ST_conf"].sum()
+    label = sensitivity_figure(sobol_dir, file=csv).axes[0].get_xlabel()
+    assert "90% confidence interval" in label and "95%" not in label
+
 
 def test_morris_indices_from_the_sweep(tmp_path):
     out = sampled_sweep(tmp_path, "morris", 4)  # 4 trajectories * (3 + 1) = 16 runs
     report = analyze_sweep(out, "frontier_capability_final", num_resamples=100, plot=False)
-    assert list(report.table.columns) == ["parameter", "mu", "mu_star", "mu_star_conf", "sigma"]
+    assert list(report.table.columns) == [
+        "parameter", "mu", "mu_star", "mu_star_conf", "sigma", "conf_level"
+    ]  # fmt: skip
     assert report.table["mu_star"].is_monotonic_decreasing
     assert (report.table["mu_star"] >= 0).all()
     with pytest.raises(ScenarioError, match="cannot support sobol"):

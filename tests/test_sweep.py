@@ -129,7 +129,7 @@ def test_exponent_floats_and_lab_removal_reach_the_runs_table(tmp_path):
     spec = tmp_path / "floats.yaml"
     spec.write_text(
         f"base: {BASELINE}\n"
-        "set: {end: 2020-07}\n"
+        "set: {end: 2020-07, mechanisms.entry.enabled: false}\n"
         "parameters:\n"
         "  labs.openai.cash_usd: [1.0e9, 2.0e9, 1.0e10]\n"
         "  labs.deepmind.remove: [false, true]\n",

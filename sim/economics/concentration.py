@@ -1,7 +1,8 @@
 """Market concentration on revenue shares.
 
-Thresholds: 2023 US Merger Guidelines (HHI above 1,800 is "highly concentrated",
-1,000-1,800 "moderately concentrated"); monopoly and duopoly lines from MODEL.md.
+Thresholds: the 2023 US Merger Guidelines (HHI above 1,800 is "highly concentrated"; they
+define no other band) and the 1992 US Horizontal Merger Guidelines (1,000-1,800 "moderately
+concentrated"); monopoly and duopoly lines from MODEL.md.
 """
 
 from __future__ import annotations

@@ -1,94 +1,155 @@
-"""Demand, multinomial-logit shares with inertia, and markup pricing.
+"""Demand from the economy, customer segments, and prices (MODEL.md, "Products and market").
 
-Customers choose among deployed products by a logit on the log-odds of capability and ln(price)
-(Berry 1994); with that demand a firm's own-price elasticity is beta_price * (1 - share), so
-the Bertrand-Nash Lerner index is 1 / (beta_price * (1 - share)): markups fall as competition
-rises. Inertia (switching costs) moves shares only part of the way each month.
+Each segment (consumers; enterprises by the length of the tasks they buy for) chooses among the
+products on sale by a multinomial logit with an outside option (not buying; Berry 1994):
+
+    u_ps = beta_c,s * ln(h_p / need_s) + (penalty - beta_c,s) * min(0, ln(h_p / need_s))
+           - beta_p,s * ln(price_p / ref_s) + network * share_ps
+
+where h_p is the product's capability index (time horizon, minutes). Above a segment's need,
+customers compare products by ratios of capability, so a lead counts the same at every level;
+below it the product fails the tasks and its utility falls steeply (``penalty``), however cheap
+it is, so the economy's demand follows capability and cheap small models serve the short tasks.
+A segment's potential spending is a share of world GDP; what it spends follows its customers'
+buying share, which diffuses over years (Bass 1969), while the split among products moves with
+switching inertia. With this demand a firm's own-price elasticity is beta_p * (1 - share), so
+the Bertrand-Nash Lerner index is 1 / (beta_p * (1 - share)): markups fall as competition rises.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.economics.capability import share_of_tasks_within_reach
 
 
-def potential_spending_usd_per_year(
-    spending_start_usd_per_year: float,
-    growth_per_year: float,
-    years_since_start: float,
-    best_capability: float,
-    reference_capability: float,
-    capability_exponent: float,
-    max_spending_usd_per_year: float,
-) -> float:
-    """W(t): spending on AI services grows with time and with the best capability on offer."""
-    if best_capability <= 0:
-        return 0.0
-    w = (
-        spending_start_usd_per_year
-        * (1.0 + growth_per_year) ** years_since_start
-        * (best_capability / reference_capability) ** capability_exponent
+class Segments(NamedTuple):
+    """Customer segments as arrays (one entry per segment)."""
+
+    names: tuple[str, ...]
+    consumer: np.ndarray  # bool
+    ln_need_minutes: np.ndarray
+    gdp_share: np.ndarray  # potential spending at full adoption, share of world GDP
+    capability_preference: np.ndarray
+    price_sensitivity: np.ndarray
+    ln_reference_price: np.ndarray
+    shortfall_penalty: float
+
+
+def world_gdp_usd_per_year(gdp_start: float, growth_per_year: float, years: float) -> float:
+    """Nominal world GDP ``years`` after the start (USD per year)."""
+    return gdp_start * (1.0 + growth_per_year) ** years
+
+
+def band_value_shares(
+    need_minutes: Sequence[float], median_minutes: float, sigma_ln: float
+) -> list[float]:
+    """Share of the economy's task value in each band of task lengths: bands meet at the
+    geometric midpoints of consecutive needs; the first starts at 0, the last runs to infinity."""
+    needs = sorted(need_minutes)
+    edges = [math.sqrt(a * b) for a, b in zip(needs, needs[1:], strict=False)]
+    cdf = [share_of_tasks_within_reach(e, median_minutes, sigma_ln) for e in edges]
+    bounds = [0.0, *cdf, 1.0]
+    return [hi - lo for lo, hi in zip(bounds, bounds[1:], strict=False)]
+
+
+def make_segments(market) -> Segments:
+    """The segments of ``market`` (``sim.params.MarketParams``): consumers, then enterprise
+    bands in order of the task length they need."""
+    m = market
+    needs = sorted(m.enterprise_task_minutes)
+    bands = band_value_shares(needs, m.task_length_median_minutes, m.task_length_sigma_ln)
+    n = len(needs)
+    return Segments(
+        names=("consumer", *(f"enterprise_{x:g}min" for x in needs)),
+        consumer=np.array([True] + [False] * n),
+        ln_need_minutes=np.log([m.consumer_task_minutes, *needs]),
+        gdp_share=np.array([m.consumer_gdp_share, *(m.enterprise_gdp_share * b for b in bands)]),
+        capability_preference=np.array(
+            [m.consumer_capability_preference] + [m.capability_preference] * n
+        ),
+        price_sensitivity=np.array([m.consumer_price_sensitivity] + [m.price_sensitivity] * n),
+        ln_reference_price=np.log(
+            [m.consumer_reference_price_per_mtok_usd] + [m.reference_price_per_mtok_usd] * n
+        ),
+        shortfall_penalty=m.shortfall_penalty,
     )
-    return w if w <= max_spending_usd_per_year else max_spending_usd_per_year
 
 
-@functools.lru_cache(maxsize=4096)  # products change a few times a year; markets clear monthly
-def capability_log_odds(capability: float) -> float:
-    """ln(c / (1 - c)): customers value the tasks a model does relative to those it leaves
-    undone, so gains near saturation still count (clipped away from 0 and 1)."""
-    c = 1e-12 if capability < 1e-12 else 1.0 - 1e-9 if capability > 1.0 - 1e-9 else capability
-    return math.log(c / (1.0 - c))
+class Choice(NamedTuple):
+    """What each segment would choose now (before inertia and adoption)."""
+
+    split: np.ndarray  # products x segments: shares among buyers
+    buying: np.ndarray  # segments: share of customers who would buy at all
+    logsum: np.ndarray  # segments: ln(1 + sum exp(u)), the logit's inclusive value
 
 
-def logit_shares(
-    capability: Sequence[float],
-    price: Sequence[float],
-    capability_preference: float,
-    price_sensitivity: float,
-    installed_share: Sequence[float] | None = None,
-    network_effect: float = 0.0,
-) -> list[float]:
-    """Multinomial-logit shares over products with positive capability (others get 0).
+def choose(
+    ln_capability: np.ndarray,
+    ln_price: np.ndarray,
+    installed: np.ndarray,
+    segments: Segments,
+    network_effect: float,
+    open_weights: np.ndarray | None = None,
+) -> Choice:
+    """Multinomial logit with an outside option, for every segment at once.
 
-    Utility u_i = capability_preference * logodds(capability_i) - price_sensitivity * ln(price_i)
-    + network_effect * installed_share_i: a product is worth more the more customers already
-    use it (Katz & Shapiro 1985), the force that can tip a market to one firm.
-    """
-    installed = installed_share if installed_share is not None else [0.0] * len(capability)
-    log_odds, log, exp = capability_log_odds, math.log, math.exp  # hot: every step of every run
-    utility = [
-        capability_preference * log_odds(c) - price_sensitivity * log(p) + network_effect * s
-        if c > 0
-        else -math.inf
-        for c, p, s in zip(capability, price, installed, strict=True)
-    ]
-    top = max(utility) if utility else -math.inf
-    if top == -math.inf:
-        return [0.0] * len(utility)
-    weights = [exp(u - top) for u in utility]
-    total = sum(weights)
-    return [w / total for w in weights]
-
-
-def inertial_shares(
-    previous: Sequence[float], target: Sequence[float], inertia: float
-) -> list[float]:
-    """Shares move (1 - inertia) of the way toward the logit shares; renormalised to sum 1.
-
-    Products no longer on sale (target 0 because capability is 0) lose their share at once.
-    """
-    shares = [
-        inertia * s + (1.0 - inertia) * t if t > 0 else 0.0
-        for s, t in zip(previous, target, strict=True)
-    ]
-    total = sum(shares)
-    return [s / total for s in shares] if total > 0 else shares
+    ``installed`` (products x segments) is each product's share of the segment's buyers last
+    step (the network-effect term). Open-weights products (``open_weights``, bool per
+    product) are sold by hosts through APIs: they are not offered in consumer segments, where
+    customers subscribe to a lab's own assistant."""
+    reach = ln_capability[:, None] - segments.ln_need_minutes
+    # A price per product, or per product and segment (subscription and API prices).
+    ln_price = ln_price if ln_price.ndim == 2 else ln_price[:, None]
+    utility = (
+        segments.capability_preference * reach
+        + (segments.shortfall_penalty - segments.capability_preference) * np.minimum(reach, 0.0)
+        - segments.price_sensitivity * (ln_price - segments.ln_reference_price)
+        + network_effect * installed
+    )
+    if open_weights is not None and open_weights.any():
+        utility[np.ix_(open_weights, segments.consumer)] = -np.inf
+    top = np.maximum(utility.max(axis=0), 0.0)  # the outside option's utility is 0
+    weights = np.exp(utility - top)
+    inside = weights.sum(axis=0)
+    outside = np.exp(-top)
+    return Choice(
+        split=np.divide(weights, inside, out=np.zeros_like(weights), where=inside > 0),
+        buying=inside / (inside + outside),
+        logsum=top + np.log(inside + outside),
+    )
 
 
-def lerner_index(share: float, price_sensitivity: float, max_lerner: float) -> float:
-    """(price - cost) / price for a logit Bertrand-Nash firm, capped at ``max_lerner``."""
-    elasticity = price_sensitivity * (1.0 - share)
+def inertial_split(previous: np.ndarray, target: np.ndarray, inertia: float) -> np.ndarray:
+    """The split among products moves (1 - inertia) of the way to the target each step;
+    each segment's column renormalised to 1 (a product new to the market starts at 0)."""
+    split = inertia * previous + (1.0 - inertia) * target
+    total = split.sum(axis=0)
+    return np.divide(split, total, out=target.copy(), where=total > 0)
+
+
+def adopted_share(
+    previous: np.ndarray,
+    target: np.ndarray,
+    step_years: float,
+    innovation_per_year: float,
+    imitation_per_year: float,
+) -> np.ndarray:
+    """Buying share after a step of Bass diffusion (Bass 1969) toward the share that would buy:
+    the gap closes at rate p + q * (adopted share of the target), so adoption starts slowly,
+    then accelerates as customers follow each other; a fall in the target is followed at the
+    same rate."""
+    progress = np.divide(previous, target, out=np.ones_like(target), where=target > 0)
+    rate = innovation_per_year + imitation_per_year * np.minimum(progress, 1.0)
+    return previous + (target - previous) * (1.0 - np.exp(-rate * step_years))
+
+
+def lerner_index(elasticity: float, max_lerner: float) -> float:
+    """(price - cost) / price for a firm facing ``elasticity``, capped at ``max_lerner``."""
     if elasticity > 0 and 1.0 / elasticity < max_lerner:
         return 1.0 / elasticity
     return max_lerner
@@ -97,3 +158,12 @@ def lerner_index(share: float, price_sensitivity: float, max_lerner: float) -> f
 def price_from_cost(cost: float, lerner: float) -> float:
     """Price = cost / (1 - Lerner)."""
     return cost / (1.0 - lerner)
+
+
+def consumer_surplus_usd_per_year(
+    spending_usd_per_year: np.ndarray, logsum: np.ndarray, price_sensitivity: np.ndarray
+) -> float:
+    """Customers' surplus over not buying, in USD per year: with utility linear in ln(price),
+    one unit of the logit's inclusive value is worth a 1/beta_p proportional price cut on what
+    the segment spends (Small & Rosen 1981 in log-price form)."""
+    return float((spending_usd_per_year * logsum / price_sensitivity).sum())

@@ -10,9 +10,10 @@ the phase reads and what it changes. The economics they compute with are the pur
 4. ``prices``       compute and salary prices for the step; hiring room
 5. ``decisions``    each lab funds, staffs, buys compute, starts runs, does research
 6. ``runs``         runs that end this step become models (``deployment`` puts them on sale)
-7. ``market``       customers choose among products; revenue and serving costs are booked
-8. ``finance``      investor rounds, wake-ups, failures (acquisition or exit)
-9. ``knowledge``    spillovers of know-how over the lab network; beliefs learn from results
-10. ``prices``      compute supply: scarcity sets next step's price multiplier
-11. ``record``      the step's rows of the output tables
+7. ``deployment``   labs holding models back release them once a rival threatens them
+8. ``market``       customers choose among products; revenue and serving costs are booked
+9. ``finance``      investor rounds, wake-ups, failures (acquisition or exit)
+10. ``knowledge``   spillovers of know-how over the lab network; beliefs learn from results
+11. ``prices``      compute supply: scarcity sets next step's price multiplier
+12. ``record``      the step's rows of the output tables
 """

@@ -1,10 +1,12 @@
-"""Deployment and imitation: trained models become products (MODEL.md, "Distillation for
-deployment", "Cross-lab distillation").
+"""Deployment and imitation: trained models become products, when their lab decides
+(MODEL.md, "Product ladders", "Releases are decisions", "Cross-lab distillation").
 
-``deploy`` reads a lab's new frontier model and the compute cap; it changes the lab's product
-(a distilled student, or the model itself), its cash (the distillation's bill) and the
-world's list of models. ``finish_imitation`` reads the rival model a lab distilled from; it
-changes the lab's frontier model and product, its completed runs and the list of models.
+``deploy`` reads a lab's new frontier model and the compute cap; it makes the product ladder
+(the model and its distilled tiers, already paid for within the run's bill) and puts it on sale
+or holds it back. ``release_decisions`` reads rivals' revenue; a lab holding a ladder releases
+it once a rival's product threatens its business. ``finish_imitation`` reads the rival model a
+lab distilled from and puts the copy on sale. Putting a ladder on sale retires the lab's
+oldest ladder beyond ``market.releases_on_sale``.
 """
 
 from __future__ import annotations
@@ -12,45 +14,112 @@ from __future__ import annotations
 import math
 
 from sim import frontier, registry
-from sim.agents import Run, TrainedModel
-from sim.economics import scaling, training
+from sim.economics import market as mkt
+from sim.economics import training
+from sim.trained_models import Run, TrainedModel
+
+TIERS = ("frontier", "tier1", "tier2", "tier3", "tier4")
 
 
 def deploy(model, lab, teacher: TrainedModel) -> None:
-    """Put a product on the market: a distilled student, or the model itself."""
+    """The product ladder of a new frontier model: on sale now, or held back."""
+    ladder = [teacher]
     dd = model.mech.deployment_distillation
-    if not dd.enabled or teacher.method == "imitation":
-        lab.deployed = teacher
-        return
-    # A distillation is a training run too: a compute cap in force bounds it.
-    share = dd.compute_fraction
-    if teacher.training_flop > 0:
-        # The student starts when the teacher completes: the next step's cap applies.
-        share = min(share, model.compute_cap_flop(model.k + 1) / teacher.training_flop)
-    cost = share * teacher.cost_usd
-    lab.pay("other_spend_usd", cost)
-    params = teacher.params / dd.size_ratio
-    capability = teacher.capability * (1.0 - dd.capability_penalty)
-    student = TrainedModel(
-        model_id=registry.new_model_id(model, lab),
-        lab=lab.name,
-        started=teacher.completed,
-        completed=teacher.completed,
-        params=params,
-        tokens=teacher.tokens,
-        physical_flop=share * teacher.physical_flop,
-        training_flop=share * teacher.training_flop,
-        effective_flop=teacher.effective_flop,
-        cost_usd=cost,
-        method="distilled",
-        parent=teacher.model_id,
-        loss=model.loss_of(capability),
-        capability=capability,
-        serving_cost_per_mtok_usd=model.serving_cost(params),
-        open_weights=teacher.open_weights,
-    )
-    registry.register(model, lab, student)
-    lab.deployed = student
+    if dd.enabled and teacher.method != "imitation":
+        # A distillation is a training run too: a compute cap in force bounds it. The student
+        # starts when the teacher completes: the next step's cap applies.
+        share = dd.compute_fraction
+        if teacher.training_flop > 0:
+            share = min(share, model.compute_cap_flop(model.k + 1) / teacher.training_flop)
+        parent = teacher
+        for tier in TIERS[1 : dd.tiers + 1]:
+            params = parent.params / dd.size_ratio
+            capability = parent.capability * (1.0 - dd.capability_penalty)
+            student = TrainedModel(
+                model_id=registry.new_model_id(model, lab),
+                lab=lab.name,
+                started=teacher.completed,
+                completed=teacher.completed,
+                params=params,
+                tokens=teacher.tokens,
+                physical_flop=share * teacher.physical_flop,
+                training_flop=share * teacher.training_flop,
+                effective_flop=teacher.effective_flop,
+                cost_usd=share * teacher.cost_usd,
+                method="distilled",
+                parent=parent.model_id,
+                loss=model.loss_of(capability),
+                capability=capability,
+                serving_cost_per_mtok_usd=model.serving_cost(params),
+                open_weights=teacher.open_weights,
+                tier=tier,
+            )
+            registry.register(model, lab, student)
+            ladder.append(student)
+            parent = student
+    if lab.releases_now(best_rival_revenue_usd_per_year(model, lab)):
+        put_on_sale(model, lab, ladder)
+    else:
+        lab.held = ladder
+
+
+def best_rival_revenue_usd_per_year(model, lab) -> float:
+    """The largest annualised revenue of another lab at the last market clearing."""
+    return max((12.0 * o.last_revenue_usd for o in model.active if o is not lab), default=0.0)
+
+
+def release_decisions(model) -> None:
+    """Labs holding a ladder back release it once a rival's product threatens them."""
+    for lab in model.active:
+        if lab.held is not None and lab.releases_now(best_rival_revenue_usd_per_year(model, lab)):
+            ladder, lab.held = lab.held, None
+            put_on_sale(model, lab, ladder)
+
+
+def put_on_sale(model, lab, ladder: list[TrainedModel]) -> None:
+    """Add a ladder to the market; retire the lab's oldest beyond releases_on_sale."""
+    m = model.market
+    # New to the market: no buyers yet, so priced as a firm with no share would price.
+    api = mkt.lerner_index(m.price_sensitivity, m.max_lerner)
+    consumer = mkt.lerner_index(m.consumer_price_sensitivity, m.max_lerner)
+    for product in ladder:
+        product.segment_split = None
+        product.lerner, product.consumer_lerner = api, consumer
+        cost = product.serving_cost_now = model.serving_cost(product.params)
+        product.price_per_mtok_usd = (
+            cost * (1.0 + m.open_weights_host_margin)
+            if product.open_weights
+            else mkt.price_from_cost(cost, api)
+        )
+    lab.releases.append(ladder)
+    model.products.extend(ladder)
+    while len(lab.releases) > model.market.releases_on_sale:
+        oldest = lab.releases.pop(0)
+        # Customers of a retired model move to its successor in the new ladder (same tier,
+        # else the nearest one): a lab retiring a model keeps the customers who used it.
+        for i, old in enumerate(oldest):
+            if old.segment_split is not None:
+                heir = ladder[i if i < len(ladder) else -1]
+                heir.segment_split = (
+                    old.segment_split
+                    if heir.segment_split is None
+                    else heir.segment_split + old.segment_split
+                )
+        retire(model, oldest)
+    frontier.rankings_changed(model)
+
+
+def retire(model, ladder: list[TrainedModel]) -> None:
+    gone = {id(p) for p in ladder}
+    model.products = [p for p in model.products if id(p) not in gone]
+
+
+def withdraw_all(model, lab) -> None:
+    """Take every product of ``lab`` off the market (it left)."""
+    for ladder in lab.releases:
+        retire(model, ladder)
+    lab.releases = []
+    lab.held = None
 
 
 def finish_imitation(model, lab, run: Run, now: float) -> None:
@@ -71,9 +140,7 @@ def finish_imitation(model, lab, run: Run, now: float) -> None:
         training_flop=training.training_flop(run.physical_flop, run.utilization),
         # What a compute-optimal run would need for this capability: what a later warm
         # start from the copy can honestly build on.
-        effective_flop=scaling.effective_flop_for_capability(
-            cap, model.law, model.r_mid, model.world.capability_steepness
-        ),
+        effective_flop=model.effective_flop_for(cap),
         cost_usd=run.total_cost_usd,
         method="imitation",
         parent=target.model_id,
@@ -82,6 +149,7 @@ def finish_imitation(model, lab, run: Run, now: float) -> None:
         serving_cost_per_mtok_usd=model.serving_cost(target.params),
         run_months=im.months,
         open_weights=lab.openness >= 1.0,
+        tier="imitation",
     )
     copy.ideas_wall = model.extra_irreducible(lab)
     copy.recipe_efficiency = math.exp(lab.ln_a) * lab.utilization
@@ -90,4 +158,7 @@ def finish_imitation(model, lab, run: Run, now: float) -> None:
     if lab.frontier is None or cap > lab.frontier.capability:
         lab.frontier = copy
         lab.last_improvement_step = model.k
-    lab.deployed = copy
+    if lab.releases_now(best_rival_revenue_usd_per_year(model, lab)):
+        put_on_sale(model, lab, [copy])
+    else:
+        lab.held = [copy]

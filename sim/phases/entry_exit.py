@@ -16,8 +16,8 @@ import numpy as np
 from sim import frontier
 from sim.agents import Lab
 from sim.economics import concentration as conc
-from sim.economics import scaling
 from sim.params import LabParams
+from sim.phases import deployment
 
 
 def add_lab(model, params: LabParams) -> Lab:
@@ -57,15 +57,16 @@ def admit_random(model) -> None:
     """Potential entrants arrive at a Poisson rate, each with a funding draw; one enters if it
     can afford a first model within reach of the frontier."""
     en = model.mech.entry
-    if not en.enabled or en.rate_per_year <= 0:
+    if not en.enabled or en.rate_per_year <= 0 or model.k < model.entry_start_step:
         return
-    for _ in range(int(model.rng.poisson(en.rate_per_year * model.dt_years))):
-        funding = float(
-            en.funding_median_usd * math.exp(en.funding_sigma * model.standard_normal())
-        )
+    # Entrants draw from a stream of their own, so that switching a mechanism on or off does
+    # not change who arrives, only how they fare.
+    rng = model.entry_rng
+    for _ in range(int(rng.poisson(en.rate_per_year * model.dt_years))):
+        funding = float(en.funding_median_usd * math.exp(en.funding_sigma * rng.standard_normal()))
         names = sorted(en.archetype_weights)
         weights = np.array([en.archetype_weights[n] for n in names], dtype=float)
-        archetype = names[int(model.rng.choice(len(names), p=weights / weights.sum()))]
+        archetype = names[int(rng.choice(len(names), p=weights / weights.sum()))]
         model.entrants += 1
         if entry_affordable(model, funding):
             add_lab(
@@ -74,7 +75,10 @@ def admit_random(model) -> None:
                     name=f"entrant-{model.entrants}",
                     archetype=archetype,
                     cash_usd=funding,
-                    engineers=max(10.0, 0.15 * funding / model.salary_usd_per_year),
+                    # Hired from the unemployed part of the talent pool, like any hire.
+                    engineers=max(
+                        1.0, min(0.15 * funding / model.salary_usd_per_year, model._hiring[0])
+                    ),
                     algorithmic_efficiency=public_algorithmic_efficiency(model),
                 ),
             )
@@ -103,9 +107,7 @@ def entry_affordable(model, funding_usd: float) -> bool:
     )
     if open_best >= target:
         return True
-    eff = scaling.effective_flop_for_capability(
-        target, model.law, model.r_mid, model.world.capability_steepness
-    )
+    eff = model.effective_flop_for(target)
     lc = model.mech.learning_curve
     discount = lc.reproduction_cost_fraction if lc.enabled else 1.0
     physical = eff * discount / (public_algorithmic_efficiency(model) * 0.3)
@@ -124,25 +126,33 @@ def fail(model, lab: Lab) -> None:
     if acq.enabled:
         buyers = [o for o in model.active if o is not lab and o.cash_usd + lab.cash_usd > 0]
         buyers.sort(key=lambda o: (-o.cash_usd, o.unique_id))
-        # The test is on revenue shares, like the reported HHI.
         revenue = {o.name: o.last_revenue_usd for o in model.active}
-        total = sum(revenue.values()) or 1.0
-        before = conc.hhi([r / total for r in revenue.values()])
+        users = {o.name: o.market_share for o in model.active}
         for buyer in buyers:
-            shares = {name: r / total for name, r in revenue.items()}
-            shares[buyer.name] += shares.pop(lab.name)
-            after = conc.hhi(shares.values())
-            # Antitrust blocks a deal that would lift HHI above the line; buying a lab
-            # with no customers lifts nothing.
-            if after <= acq.antitrust_max_hhi or after <= before + 1e-9:
+            # Antitrust looks at revenue and at users (open weights included): a deal that
+            # lifts either HHI above the line is blocked; buying a lab with no customers
+            # lifts nothing.
+            if _deal_allowed(revenue, buyer.name, lab.name, acq.antitrust_max_hhi) and (
+                _deal_allowed(users, buyer.name, lab.name, acq.antitrust_max_hhi)
+            ):
                 merge(model, buyer, lab, kind="acquisition")
                 return
     exit_market(model, lab, "bankrupt")
 
 
+def _deal_allowed(amounts: dict, buyer: str, target: str, max_hhi: float) -> bool:
+    total = sum(amounts.values()) or 1.0
+    shares = {name: a / total for name, a in amounts.items()}
+    before = conc.hhi(list(shares.values()))
+    shares[buyer] += shares.pop(target)
+    after = conc.hhi(list(shares.values()))
+    return after <= max_hhi or after <= before + 1e-9
+
+
 def leave(model, lab: Lab, kind: str, detail: str) -> None:
     """Take ``lab`` off the market (exit or absorbed); its last row is still recorded."""
     frontier.rankings_changed(model)
+    deployment.withdraw_all(model, lab)
     lab.active = False
     lab.run = None
     lab.market_share = 0.0
@@ -159,6 +169,8 @@ def exit_market(model, lab: Lab, reason: str) -> None:
     if total > 0:
         for o in model.active:
             o.market_share /= total
+            for p in o.products:
+                p.user_share /= total
 
 
 def merge(
@@ -177,13 +189,18 @@ def merge(
     survivor.completed_runs += absorbed.completed_runs
     survivor.parent_budget_usd_per_year += absorbed.parent_budget_usd_per_year
     survivor.market_share += absorbed.market_share
-    for attr in ("frontier", "deployed"):
-        theirs = getattr(absorbed, attr)
-        if theirs is not None and (
-            getattr(survivor, attr) is None
-            or theirs.capability > getattr(survivor, attr).capability
-        ):
-            setattr(survivor, attr, theirs)
+    theirs = absorbed.frontier
+    if theirs is not None and (
+        survivor.frontier is None or theirs.capability > survivor.frontier.capability
+    ):
+        survivor.frontier = theirs
+    # The survivor sells the absorbed lab's products alongside its own (they keep their
+    # customers) and takes over a ladder it was holding back.
+    survivor.releases = absorbed.releases + survivor.releases
+    absorbed.releases = []
+    if absorbed.held is not None and survivor.held is None:
+        survivor.held = absorbed.held
+    absorbed.held = None
     if new_name and new_name != survivor.name:
         model.labs_by_name.pop(survivor.name, None)
         survivor.name = new_name

@@ -30,8 +30,21 @@ def settle(model) -> None:
     if model.mech.exit.enabled:
         floor = model.mech.exit.min_viable_engineers
         for lab in list(model.active):
-            if lab.cash_usd < 0 or lab.engineers < floor:
+            if (lab.cash_usd < 0 and not parent_covers_bills(model, lab)) or (
+                lab.engineers < floor
+            ):
                 entry_exit.fail(model, lab)
+
+
+def parent_covers_bills(model, lab) -> bool:
+    """A parent-funded lab cannot fail while its parent stands behind it: the parent makes
+    good a deficit up to a year of its budget (booked as parent funding, so the books still
+    balance); a deficit beyond that is one the parent lets fail."""
+    backing = lab.parent_budget_usd_per_year * model.funding_multiplier(lab)
+    if lab.funding != "parent" or -lab.cash_usd > backing:
+        return False
+    lab.receive("parent_funding_usd", -lab.cash_usd)
+    return True
 
 
 def check_wake_up(model, lab) -> None:

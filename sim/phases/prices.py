@@ -19,6 +19,7 @@ def set_prices(model) -> None:
     )
     model.flop_per_usd_serving = model.flop_per_usd_serving_path[k] / model.compute_price_multiplier
     model.talent_pool = model.talent_pool_path[k]
+    model.gdp_usd_per_year = model.gdp_path[k]
     base = model.base_salary_path[k]
     employed = sum([lab.engineers for lab in model.active])
     if model.mech.salary_dynamics.enabled and model.active:

@@ -19,7 +19,8 @@ from sim.economics import hardware as hw
 from sim.economics import overhang as oh
 
 if TYPE_CHECKING:
-    from sim.agents import Lab, TrainedModel
+    from sim.agents import Lab
+    from sim.trained_models import TrainedModel
 
 
 _NO_MARKET = conc.Concentration(math.nan, math.nan, math.nan, math.nan, conc.NO_MARKET)
@@ -35,6 +36,7 @@ class Recorder:
         self.record_labs = record_labs
         self.timeseries: list[tuple] = []
         self.labs: list[tuple] = []
+        self.products: list[tuple] = []
         self._leader: str | None = None
         self._leader_since = 0
         self._best_known = 0.0
@@ -150,6 +152,7 @@ class Recorder:
                 model.world_compute_flop_per_s_path[k],
                 cap if cap != math.inf else math.nan,
                 model.potential_spending_usd_per_year,
+                model.spending_usd_per_year,
                 total_revenue * per_year,
                 leader_revenue_step * per_year,
                 math.exp(best_ln_a) if active else 1.0,
@@ -162,6 +165,12 @@ class Recorder:
                 oh.hardware_overhang(model.world_deliverable_run_flop_path[k], largest),
                 oh.hardware_overhang(richest * model.flop_per_usd_training, largest),
                 len(model.models),
+                model.open_weights_user_share,
+                model.tasks_within_reach_share,
+                model.hhi_users,
+                model.lerner_revenue_weighted,
+                model.consumer_surplus_usd_per_year,
+                model.gdp_usd_per_year,
             )
         )
         gone = model.left_this_step()
@@ -171,6 +180,24 @@ class Recorder:
                 rows.append(_lab_row(k, date, lab, share))
             for lab in gone:
                 rows.append(_lab_row(k, date, lab, 0.0))
+            products = self.products
+            for lab in active:
+                for p in lab.products:
+                    products.append(
+                        (
+                            k,
+                            date,
+                            lab.name,
+                            p.model_id,
+                            p.tier,
+                            p.capability,
+                            p.price_per_mtok_usd,
+                            p.serving_cost_now,
+                            p.user_share,
+                            p.revenue_share,
+                            p.open_weights,
+                        )
+                    )
 
     def timeseries_columns(self) -> dict[str, tuple]:
         """The time series as {column: values}, without building a DataFrame."""
@@ -215,6 +242,9 @@ def _lab_row(k: int, date: str, lab: Lab, revenue_share: float) -> tuple:
         deployed.capability if deployed else 0.0,
         lab.market_share,
         revenue_share,
+        lab.enterprise_revenue_usd,
+        len(lab.products),
+        lab.held[0].model_id if lab.held else "",
         lab.price_per_mtok_usd,
         lab.belief,
         lab.parent_budget_usd_per_year,

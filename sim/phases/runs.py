@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 
 from sim import frontier, registry
-from sim.agents import Run, TrainedModel
 from sim.economics import progress, scaling, training
 from sim.phases import deployment
+from sim.trained_models import Run, TrainedModel
 
 
 def complete_runs(model) -> None:
@@ -115,7 +115,7 @@ def finish_training(model, lab, run: Run, now: float) -> None:
         physical_flop=run.physical_flop,
         training_flop=flop,
         effective_flop=eff,
-        cost_usd=run.total_cost_usd,
+        cost_usd=run.total_cost_usd / run.ladder_factor,
         method=method,
         parent=parent.model_id if (parent is not None and method == "warm_start") else None,
         loss=loss,

@@ -66,20 +66,32 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     s = sub.add_parser(
         "sensitivity",
-        help="Sobol or Morris sensitivity indices from a sweep's own design",
-        description="Compute Sobol first-order and total indices (sobol designs) or Morris "
-        "mu* and sigma (morris designs) of one final metric, rank them, and write a CSV and "
-        "a bar chart into the sweep directory.",
+        help="Sobol, Morris or PAWN sensitivity indices of a sweep or forecast, also per year",
+        description="Compute Sobol first-order and total indices (sobol designs), Morris "
+        "mu* and sigma (morris designs) or PAWN indices (any sample; a forecast's correlated "
+        "draws) of one final metric, or with --by-year of a recorded time series in each "
+        "year, and write a CSV and a figure into the folder.",
     )
-    s.add_argument("sweep_dir", help="a finished sweep directory")
+    s.add_argument("sweep_dir", help="a finished sweep or forecast folder")
     s.add_argument(
-        "--output", required=True, metavar="METRIC", help="a numeric column of runs.parquet"
+        "--output",
+        required=True,
+        metavar="METRIC",
+        help="a numeric column of runs.parquet (with --by-year: a recorded time series, e.g. hhi)",
     )
     s.add_argument(
         "--method",
-        choices=("auto", "sobol", "morris"),
+        choices=("auto", "sobol", "morris", "pawn"),
         default="auto",
-        help="default: the one the design supports",
+        help="default: the one the design supports (pawn for forecasts)",
+    )
+    s.add_argument(
+        "--by-year",
+        action="store_true",
+        help="indices for each simulated year of a recorded time series, drawn as lines",
+    )
+    s.add_argument(
+        "--slices", type=int, default=10, help="PAWN: conditioning intervals per parameter"
     )
     s.add_argument(
         "--resamples",
@@ -94,6 +106,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="confidence level of the intervals",
     )
     s.add_argument("--no-plot", action="store_true", help="skip the bar chart")
+    s.add_argument(
+        "--dpi", type=int, default=None, help="bar chart resolution (default: 200 dots/inch)"
+    )
     s.set_defaults(handler=cmd_sensitivity)
 
 
@@ -231,6 +246,29 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         )
         print(f"  {make_sweep_command(Path(args.sweep_dir))}", file=sys.stderr)
         return 2
+    if not args.no_plot:
+        from analysis.plots.save import dpi_problem, use_file_backend
+        from sim.scenario import ScenarioError
+
+        if problem := dpi_problem(args.dpi):
+            raise ScenarioError([problem])
+        use_file_backend()
+    if args.by_year or args.method == "pawn" or _is_forecast(args.sweep_dir):
+        from sim.sweep.sensitivity_time import analyze_over_time, format_report
+
+        timed = analyze_over_time(
+            args.sweep_dir,
+            args.output,
+            by_year=args.by_year,
+            method=args.method,
+            num_resamples=args.resamples,
+            conf_level=args.conf,
+            slices=args.slices,
+            plot=not args.no_plot,
+            dpi=args.dpi,
+        )
+        print(format_report(timed))
+        return 0
     report = analyze_sweep(
         args.sweep_dir,
         args.output,
@@ -238,9 +276,16 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         num_resamples=args.resamples,
         conf_level=args.conf,
         plot=not args.no_plot,
+        dpi=args.dpi,
     )
     print(format_indices(report))
     return 0
+
+
+def _is_forecast(folder) -> bool:
+    from sim.forecast.folder import is_forecast
+
+    return is_forecast(folder)
 
 
 def make_sweep_command(sweep_dir) -> str:

@@ -63,6 +63,9 @@ class Evaluator:
             # No lab rows and no DataFrame: a sweep keeps only time-series columns.
             model = simulate(scenario, seed=task.seed, record_labs=False)
             ts = model.recorder.timeseries_columns()
+            extra = self.extra_columns(model, ts)
+            if extra:
+                ts = {**ts, **extra}
             metrics = final_metrics(ts, parse_year_month(scenario.start))
             return Outcome(
                 task.run_id,
@@ -80,6 +83,12 @@ class Evaluator:
             return Outcome(
                 task.run_id, "failed", empty_metrics(), None, text, time.perf_counter() - started
             )
+
+    def extra_columns(self, model, ts: dict[str, Any]) -> dict[str, list[Any]]:
+        """Time series derived from the finished ``model`` and its time series ``ts`` beyond
+        the recorder's own columns, one value per step, for subclasses (a forecast counts labs past a compute threshold);
+        a recorded column that is neither the recorder's nor one of these is an error."""
+        return {}
 
     def recorded(self, run_id: int, ts: dict[str, list[Any]]) -> dict[str, list[Any]]:
         """The rows a sweep keeps of one run's time series: every ``every``-th step (the last

@@ -89,6 +89,7 @@ def run_sweep(
     flush_seconds: float = 0.5,
     chunk_size: int = 512,
     evaluator: Evaluator | None = None,
+    design: Design | None = None,
 ) -> SweepResult:
     """Run every run of ``sweep`` not yet in ``out`` and write the result files.
 
@@ -96,6 +97,9 @@ def run_sweep(
     interrupted sweep loses only runs in flight and those finished since the last commit.
     Any failure of the machinery (a lost worker, an unreachable dask scheduler) marks the
     folder ``crashed`` and leaves it resumable.
+
+    ``design`` replaces the spec's sampler with explicit parameter sets (a forecast's draws);
+    ``sweep.resolved()`` must then identify it, so that ``--resume`` refuses another one.
     """
     started = time.perf_counter()
     out = Path(out)
@@ -103,7 +107,7 @@ def run_sweep(
     jobs = jobs or os.cpu_count() or 1
     if backend == "local" and jobs > 1:
         start_fork_server()
-    design = make_design(spec)
+    design = make_design(spec) if design is None else design
     total = n_runs(design, spec)
     digest = design_digest(design.names, design.values, spec.replications, spec.seed)
     resolved = {**sweep.resolved(), "design_sha256": digest}
@@ -312,7 +316,7 @@ def _meta_at_start(
         "labsim_version": __version__,
         "sweep": spec.name,
         "source": sweep.source,
-        "sampler": spec.sampler,
+        "sampler": design.sampler,
         "parameters": list(design.names),
         "n_points": design.n_points,
         "replications": spec.replications,

@@ -75,9 +75,10 @@ def analyze_sweep(
     conf_level: float = 0.95,
     plot: bool = True,
     seed: int = 0,
+    dpi: float | None = None,
 ) -> SensitivityReport:
     """Sensitivity indices of ``output`` (a numeric column of runs.parquet); writes
-    ``sensitivity-METHOD-OUTPUT.csv`` (and ``.png``) into the sweep directory."""
+    ``sensitivity-METHOD-OUTPUT.csv`` (and ``.png``, at ``dpi``) into the sweep directory."""
     import numpy as np
     import pandas as pd
 
@@ -192,27 +193,30 @@ def analyze_sweep(
             }
         ).sort_values("mu_star", ascending=False, ignore_index=True)
 
+    # the level travels with the intervals, so a figure drawn later labels them right
+    table["conf_level"] = conf_level
     stem = f"sensitivity-{method}-{output}"
     csv_path = sweep_dir / f"{stem}.csv"
     table.to_csv(csv_path, index=False)
-    plot_path = _bar_chart(sweep_dir, csv_path, sweep_dir / f"{stem}.png") if plot else None
+    plot_path = _bar_chart(sweep_dir, csv_path, sweep_dir / f"{stem}.png", dpi) if plot else None
     return SensitivityReport(
         method, output, table, csv_path, plot_path, n_points, len(runs), sweep_dir
     )
 
 
-def _bar_chart(sweep_dir: Path, csv_path: Path, path: Path) -> Path:
+def _bar_chart(sweep_dir: Path, csv_path: Path, path: Path, dpi: float | None) -> Path:
     """The ranked-indices figure of ``analysis.plots``, so it looks like every other figure."""
     from analysis.plots import save_figure, sensitivity_figure
 
-    return save_figure(sensitivity_figure(sweep_dir, file=csv_path), path)
+    return save_figure(sensitivity_figure(sweep_dir, file=csv_path), path, dpi=dpi)
 
 
 def format_indices(report: SensitivityReport) -> str:
     t = report.table
     head = (
         f"{report.method} sensitivity of {report.output}: {report.n_points} design points, "
-        f"{report.n_runs} runs ({report.sweep_dir})"
+        f"{report.n_runs} runs ({report.sweep_dir}); "
+        f"±: {float(t['conf_level'].iloc[0]) * 100:g}% confidence interval"
     )
     width = max(len(p) for p in t["parameter"])
     lines = [head]

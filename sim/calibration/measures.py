@@ -1,0 +1,123 @@
+"""Derived measures: numbers no single column holds, computed from a run's tables by small pure
+functions and registered by name, so that a targets file can ask for them (``kind: measure``).
+
+Each returns NaN where the run does not cover what it needs (a table or a column missing, no
+product above the threshold, a month not recorded)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration.tables import Tables, has_columns, step_date
+from sim.dates import parse_year_month
+
+_PRODUCT_COLUMNS = ("date", "capability", "price_per_mtok_usd")
+
+
+def capability_threshold(products: pd.DataFrame | None, threshold_at: str) -> float:
+    """The best capability on sale in the last recorded month at or before ``threshold_at``."""
+    if not has_columns(products, *_PRODUCT_COLUMNS) or products.empty:
+        return math.nan
+    month = step_date(np.sort(products["date"].unique()), threshold_at)
+    if month is None:
+        return math.nan
+    return float(products.loc[products["date"] == month, "capability"].max())
+
+
+def cheapest_prices_usd_per_mtok(
+    products: pd.DataFrame | None, threshold: float, start: str, end: str
+) -> pd.Series:
+    """Per month in [start, end], the lowest positive price (USD per million tokens) among
+    products with capability >= ``threshold``; months with none are left out. A zero price (if
+    any product is given away) has no logarithm and is not what a buyer pays a provider."""
+    if not has_columns(products, *_PRODUCT_COLUMNS) or not math.isfinite(threshold):
+        return pd.Series(dtype=float)
+    on_sale = products[
+        (products["date"] >= start)
+        & (products["date"] <= end)
+        & (products["capability"] >= threshold)
+        & (products["price_per_mtok_usd"] > 0)
+    ]
+    return on_sale.groupby("date")["price_per_mtok_usd"].min().sort_index()
+
+
+def cheapest_price_at_fixed_capability(
+    products: pd.DataFrame | None, threshold_at: str, at: str
+) -> float:
+    """USD per Mtok of the cheapest product at or above the best capability on sale at
+    ``threshold_at``, in the last recorded month at or before ``at``."""
+    if not has_columns(products, *_PRODUCT_COLUMNS) or products.empty:
+        return math.nan
+    month = step_date(np.sort(products["date"].unique()), at)
+    if month is None:
+        return math.nan
+    prices = cheapest_prices_usd_per_mtok(
+        products, capability_threshold(products, threshold_at), month, month
+    )
+    return float(prices.iloc[0]) if len(prices) else math.nan
+
+
+def price_decline_at_fixed_capability(
+    products: pd.DataFrame | None, threshold_at: str, start: str, end: str
+) -> float:
+    """Factor per year by which the price of fixed capability falls (Cottier et al., Epoch
+    2025): threshold = the best capability on sale at ``threshold_at``; each month of [start,
+    end] the cheapest price at or above it; least-squares fit of ln(price) on time in years;
+    the result is exp(-slope) (10 means prices fall tenfold a year)."""
+    prices = cheapest_prices_usd_per_mtok(
+        products, capability_threshold(products, threshold_at), start, end
+    )
+    if len(prices) < 2:
+        return math.nan
+    years = np.array([parse_year_month(d) for d in prices.index])
+    slope = np.polyfit(years, np.log(prices.to_numpy(dtype=float)), 1)[0]
+    return float(math.exp(-slope))
+
+
+def labs_with_run_at_least(models: pd.DataFrame | None, flop: float, at: str) -> float:
+    """Distinct labs with a model of >= ``flop`` training FLOP completed by ``at`` (Epoch's
+    count of labs past a compute threshold). Distilled students are left out: each is a
+    fraction of its own lab's teacher, a run counted already."""
+    if not has_columns(models, "lab", "completed", "training_flop", "method"):
+        return math.nan
+    done = models["completed"].notna() & (models["completed"].astype(str) <= at)
+    big = models["training_flop"] >= flop
+    return float(models.loc[done & big & (models["method"] != "distilled"), "lab"].nunique())
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A registered measure: the function over a run's tables and a probe's fields, the
+    tables it reads, the probe fields it needs, and its unit."""
+
+    compute: Callable[[Tables, object], float]
+    tables: tuple[str, ...]
+    params: tuple[str, ...]
+    unit: str
+
+
+MEASURES: dict[str, Measure] = {
+    "price_decline_at_fixed_capability": Measure(
+        lambda t, p: price_decline_at_fixed_capability(t.products, p.threshold_at, p.start, p.end),
+        ("products",),
+        ("threshold_at", "from", "to"),
+        "factor per year",
+    ),
+    "cheapest_price_at_fixed_capability": Measure(
+        lambda t, p: cheapest_price_at_fixed_capability(t.products, p.threshold_at, p.at),
+        ("products",),
+        ("threshold_at", "at"),
+        "USD per Mtok",
+    ),
+    "labs_with_run_at_least": Measure(
+        lambda t, p: labs_with_run_at_least(t.models, p.flop, p.at),
+        ("models",),
+        ("flop", "at"),
+        "labs",
+    ),
+}

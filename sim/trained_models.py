@@ -1,0 +1,63 @@
+"""What labs make: training runs in progress and the models they produce (rows of models.csv;
+while on sale, products with a tier, prices and shares)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class TrainedModel:
+    """One trained model (a row of models.csv)."""
+
+    model_id: str
+    lab: str
+    started: float
+    completed: float
+    params: float
+    tokens: float
+    physical_flop: float
+    training_flop: float
+    effective_flop: float
+    cost_usd: float
+    method: str  # scratch | warm_start | distilled | imitation
+    parent: str | None
+    loss: float
+    capability: float
+    serving_cost_per_mtok_usd: float = math.nan
+    run_months: float = 0.0
+    observed_compute_elasticity: float | None = None
+    recipe_efficiency: float = 1.0  # A * u * learning multiplier when trained
+    ideas_wall: float = 0.0  # extra irreducible loss (ideas regime) when trained
+    open_weights: bool = False
+    # As a product (MODEL.md, "Product ladders"): set while it is on sale.
+    tier: str = "frontier"  # frontier | tier1 | tier2 ... (distilled) | imitation
+    price_per_mtok_usd: float = math.nan
+    lerner: float = 0.0  # (price - cost) / price of its API
+    consumer_lerner: float = 0.0  # the same for its consumer subscription
+    segment_split: object = None  # numpy row: its share of each segment's buyers
+    user_share: float = 0.0  # share of all customers' spending (hosts of open weights included)
+    revenue_share: float = 0.0  # share of the labs' revenue
+    serving_cost_now: float = math.nan  # USD per million tokens at this step's prices
+
+
+@dataclass(slots=True)
+class Run:
+    """A training run in progress: compute is committed for its whole duration."""
+
+    kind: str  # "train" | "imitation"
+    started_step: int
+    end_step: int
+    total_cost_usd: float
+    physical_flop: float
+    target: TrainedModel | None = None  # imitation: the rival's model
+    parent: TrainedModel | None = None
+    warm_start_kappa: float = 0.0
+    reverse_saving: float = 0.0
+    utilization: float = 0.3  # the lab's utilization when the run started, fixed for the run
+    ladder_factor: float = 1.0  # total cost / training cost: the product ladder's distillations
+    cost_per_step_usd: float = field(init=False)  # the equal instalments it is paid in
+
+    def __post_init__(self) -> None:
+        self.cost_per_step_usd = self.total_cost_usd / (self.end_step - self.started_step)
