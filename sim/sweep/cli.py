@@ -165,6 +165,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
         return 143 if terminated else 130
     except (WorkerLost, SweepIncomplete) as exc:
+        if getattr(args, "debug", False):
+            import traceback
+
+            traceback.print_exc()
         print(f"error: {exc}\n  labsim sweep {args.spec} --resume --out {out}", file=sys.stderr)
         return 1
     finally:
