@@ -97,12 +97,15 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from analysis.io import AnalysisError, load
     from analysis.plots import figures_for, save_figure
     from analysis.plots.save import dpi_problem, use_file_backend
+    from sim.outdir import check_writable
 
     if problem := dpi_problem(args.dpi):
         return _error(problem)
     use_file_backend()
     try:
         data = load(args.directory)
+        if args.out:
+            check_writable(args.out)
         kinds = list(dict.fromkeys(args.kind)) if args.kind else None
         builders = figures_for(data, kinds, x=args.x, y=args.y, by=args.by, shares=args.shares)
         if args.by is not None and data.kind == "sweep":
@@ -119,12 +122,20 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from analysis.io import AnalysisError
     from analysis.plots.save import dpi_problem, use_file_backend
     from analysis.report import write_report
+    from sim.outdir import check_writable
 
     if problem := dpi_problem(args.dpi):
         return _error(problem)
+    if args.out:
+        out = Path(args.out)
+        if out.is_dir():
+            return _error(f"--out {out}: is a folder; give the HTML file's name")
+        check_writable(out.parent if str(out.parent) else Path("."))
     use_file_backend()
     try:
         path = write_report(args.directory, out=args.out, image_format=args.format, dpi=args.dpi)

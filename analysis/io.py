@@ -34,21 +34,32 @@ def _to_datetime(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values.astype("string"), format="%Y-%m", errors="coerce")
 
 
+# Columns without which a table cannot be what labsim wrote (a garbage CSV still parses).
+REQUIRED_COLUMNS = {
+    "timeseries": ("step", "date", "hhi"),
+    "labs": ("date", "lab", "market_share", "capability"),
+    "models": ("model_id", "lab", "capability"),
+    "events": ("step", "type"),
+    "runs": ("run_id", "status"),
+}
+
+
 def read_table(directory: Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
-    """``directory/name.parquet`` or ``directory/name.csv``, whichever exists (Parquet first)."""
+    """``directory/name.parquet`` or ``directory/name.csv``, whichever exists (Parquet first).
+
+    A file that cannot be read (truncated Parquet, not a CSV, not text) or lacks the columns
+    labsim writes raises ``AnalysisError`` naming it."""
     for suffix in (".parquet", ".csv"):
         path = directory / f"{name}{suffix}"
         if path.exists():
-            if suffix == ".parquet":
-                return pd.read_parquet(path)
-            # keep_default_na=False would turn NaN numbers into strings; instead read normally
-            # and restore empty text cells (leader, parent, detail) to "".
-            frame = pd.read_csv(path)
-            for col in frame.columns:
-                if pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(
-                    frame[col]
-                ):
-                    frame[col] = frame[col].fillna("")
+            frame = _read_frame(path)
+            missing = [c for c in REQUIRED_COLUMNS.get(name, ()) if c not in frame.columns]
+            if missing:
+                raise AnalysisError(
+                    f"{path}: not a labsim {name} table (no {', '.join(missing)} column)"
+                )
+            if frame.empty and name in ("timeseries", "runs"):
+                raise AnalysisError(f"{path}: has no rows (cut short?)")
             return frame
     if required:
         raise AnalysisError(
@@ -57,17 +68,43 @@ def read_table(directory: Path, name: str, *, required: bool = True) -> pd.DataF
     return None
 
 
+def _read_frame(path: Path) -> pd.DataFrame:
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        # keep_default_na=False would turn NaN numbers into strings; instead read normally
+        # and restore empty text cells (leader, parent, detail) to "".
+        frame = pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise AnalysisError(f"{path}: unreadable ({reason})") from None
+    except Exception as exc:  # pyarrow's own errors (ArrowInvalid is a ValueError, not all)
+        if type(exc).__module__.startswith("pyarrow"):
+            raise AnalysisError(f"{path}: unreadable ({str(exc).splitlines()[0]})") from None
+        raise
+    for col in frame.columns:
+        if pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].fillna("")
+    return frame
+
+
 def _read_yaml(path: Path) -> dict:
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        raise AnalysisError(f"{path}: damaged (not readable YAML)") from None
     return data if isinstance(data, dict) else {}
 
 
 def _read_json(path: Path) -> dict:
     if not path.exists():
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        raise AnalysisError(f"{path}: damaged (not readable JSON)") from None
     return data if isinstance(data, dict) else {}
 
 
@@ -265,10 +302,7 @@ def load_run(directory: str | Path) -> RunData:
         raise AnalysisError(f"{path}: a sweep directory, not a run directory")
     tables = {name: read_table(path, name) for name in RUN_TABLES}
     _add_times(tables)
-    lineage_path = path / "lineage.json"
-    lineage = (
-        json.loads(lineage_path.read_text(encoding="utf-8")) if lineage_path.exists() else None
-    )
+    lineage = _read_json(path / "lineage.json") or None
     return RunData(
         path=path,
         scenario=_read_yaml(path / "scenario.resolved.yaml"),

@@ -32,10 +32,17 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool cut off
 DEBUG_HELP = "show the full traceback of an unexpected error"
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with its usage errors on one line (and exit status 2, as before)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sim import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="labsim",
         description="Agent-based simulation of the race between frontier AI labs: "
         "does the market tip to a monopoly, and how large is the overhang?",
@@ -70,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version or a usage error: argparse has printed it
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_BAD_INPUT

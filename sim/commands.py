@@ -3,10 +3,49 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+MAX_SEED = 2**63 - 1  # seeds are stored as signed 64-bit integers (Parquet, meta.json)
+
+
+def int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, else a one-line error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    return parse
+
+
+def float_in(low: float, high: float, *, open_ends: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number in [low, high] (or (low, high) with ``open_ends``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        inside = low < value < high if open_ends else low <= value <= high
+        if not (math.isfinite(value) and inside):
+            ends = "()" if open_ends else "[]"
+            raise argparse.ArgumentTypeError(
+                f"{text} is not in {ends[0]}{low:g}, {high:g}{ends[1]}"
+            )
+        return value
+
+    return parse
 
 
 def add_set_argument(parser: argparse.ArgumentParser, help: str | None = None) -> None:
@@ -34,7 +73,12 @@ def add_overwrite_argument(parser: argparse.ArgumentParser, what: str) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a scenario and write its run directory")
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's seed)")
+    p.add_argument(
+        "--seed",
+        type=int_in(0, MAX_SEED),
+        default=None,
+        help="seed (default: the scenario's seed)",
+    )
     p.add_argument("--out", default=None, help="run directory (default: runs/NAME-sSEED)")
     add_overwrite_argument(p, "run")
     add_set_argument(p)
@@ -56,7 +100,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run a scenario over many seeds and compare it with its calibration targets",
     )
     c.add_argument("scenario", help="scenario YAML file (targets in NAME.targets.yaml beside it)")
-    c.add_argument("--seeds", type=int, default=20, help="number of seeds, 0..N-1 (default 20)")
+    c.add_argument(
+        "--seeds", type=int_in(1, 100_000), default=20, help="number of seeds, 0..N-1 (default 20)"
+    )
     c.add_argument("--targets", default=None, help="targets file (default: NAME.targets.yaml)")
     c.add_argument(
         "--out",
@@ -78,8 +124,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     import time
 
-    from sim.outdir import claim_folder, run_folder_kind
-    from sim.results import run
+    from sim.outdir import claim_folder, folder_name, run_folder_kind
     from sim.scenario import ScenarioError, load_scenario
     from sim.summary import format_summary
 
@@ -91,10 +136,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise ScenarioError([problem])
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.seed if args.seed is None else args.seed
-    out = Path(args.out) if args.out else Path("runs") / f"{scenario.name}-s{seed}"
+    out = Path(args.out) if args.out else Path("runs") / f"{folder_name(scenario.name)}-s{seed}"
     kind = run_folder_kind()
     claim_folder(out, kind, args.overwrite, clear=False)  # refuse before running, not after
-    result = run(scenario, seed=args.seed)
+    result = run_checked(scenario, args.seed, args.scenario)
     result.save(out, format=args.format, overwrite=args.overwrite)
     if args.plot:
         from analysis.plots import save_concentration_figure
@@ -109,6 +154,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_checked(scenario, seed: int | None, source: str):
+    """``sim.results.run``, but a run that leaves the model's numeric range (an overflow, a
+    value a lab cannot hold, an infinite output) ends as one ``ScenarioError`` line naming
+    the values nearest their bounds, instead of a traceback or a table of inf."""
+    import numpy as np
+    from pydantic import ValidationError
+
+    from sim.results import run
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            result = run(scenario, seed=seed)
+        except (ArithmeticError, ValidationError) as exc:
+            raise _out_of_range(scenario, source, exc) from exc
+    for name in ("timeseries", "labs", "models"):
+        numbers = getattr(result, name).select_dtypes("number").to_numpy(dtype=float)
+        if np.isinf(numbers).any():
+            raise _out_of_range(scenario, source, f"an infinite value in {name}")
+    return result
+
+
+def _out_of_range(scenario, source: str, cause: Exception | str):
+    """The one line for a run that left the model's numeric range."""
+    from sim.ranges import values_near_bounds
+    from sim.scenario import ScenarioError
+
+    if isinstance(cause, Exception):
+        message = str(cause).strip().splitlines()
+        cause = f"{type(cause).__name__}: {message[0] if message else ''}"
+    near = values_near_bounds(scenario)
+    hint = (
+        f"values at the edge of their range: {', '.join(near)}"
+        if near
+        else "no value is near its bounds (please report it; --debug shows where)"
+    )
+    return ScenarioError([f"{source}: the run left the model's numeric range ({cause}); {hint}"])
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
@@ -121,7 +204,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd
+    from pydantic import ValidationError
 
     from sim.calibration import (
         check,
@@ -133,7 +218,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         targets_path_for,
         update_doc,
     )
-    from sim.outdir import CHECK_FOLDER, claim_folder
+    from sim.outdir import CHECK_FOLDER, claim_folder, folder_name
     from sim.scenario import ScenarioError, load_scenario
 
     if args.seeds < 1:
@@ -147,9 +232,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     targets = load_targets(targets_file)
     if args.doc:
         doc_text(Path(args.doc))  # a doc without its block is bad input: fail before running
-    out = Path(args.out) if args.out else Path("runs") / f"check-{scenario.name}"
+    out = Path(args.out) if args.out else Path("runs") / f"check-{folder_name(scenario.name)}"
     claim_folder(out, CHECK_FOLDER, args.overwrite, clear=False)
-    report = check(scenario, targets, range(args.seeds))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            report = check(scenario, targets, range(args.seeds))
+        except (ArithmeticError, ValidationError) as exc:
+            raise _out_of_range(scenario, args.scenario, exc) from exc
     claim_folder(out, CHECK_FOLDER, args.overwrite, clear=True)
     out.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(report.targets).to_csv(out / "calibration.csv", index=False)

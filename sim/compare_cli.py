@@ -51,6 +51,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
+    if args.out:
+        from sim.outdir import check_writable
+
+        check_writable(args.out)  # before the runs, not after them
 
     from sim import compare
 

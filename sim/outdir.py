@@ -11,6 +11,8 @@ files. A folder with anything else in it (a sweep, a user's notes) is refused ev
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +21,56 @@ from pathlib import Path
 from sim.scenario import ScenarioError
 
 RUN_TABLES = ("timeseries", "labs", "models", "events", "products")
+NAME_MAX = 255  # bytes in one path component on Linux, macOS and Windows file systems
+FOLDER_NAME_MAX = 100  # a default folder's name, before its -sSEED suffix
+
+
+def folder_name(name: str, fallback: str = "unnamed") -> str:
+    """A scenario's or sweep's free-text ``name`` as one harmless folder name: letters,
+    digits, ``_ . -`` (every other run of characters becomes ``-``), no leading dots or
+    dashes, at most ``FOLDER_NAME_MAX`` characters. ``../../x`` and ``/tmp/x`` both become
+    ``x``: a default output folder always lies inside ``runs/`` or ``sweeps/``."""
+    safe = re.sub(r"[^A-Za-z0-9_.\-]+|\.{2,}", "-", name)
+    safe = re.sub(r"-{2,}", "-", safe).strip(".-")[:FOLDER_NAME_MAX].strip(".-")
+    return safe or fallback
+
+
+def check_writable(folder: str | Path, option: str = "--out") -> None:
+    """Refuse, with one line naming ``option``, a folder that cannot be made: a name longer
+    than the file system allows, a file where a parent folder should be, or a parent that
+    cannot be written. Writes nothing (a probe folder is made and removed at once)."""
+    import tempfile
+
+    folder = Path(folder)
+    long = [part for part in folder.parts if len(part.encode("utf-8")) > NAME_MAX]
+    if long:
+        raise ScenarioError(
+            [
+                f"{option} {folder}: a name in it has {len(long[0])} characters; at most "
+                f"{NAME_MAX} are allowed"
+            ]
+        )
+    parent = folder
+    while not parent.exists():
+        if parent.is_symlink():
+            raise ScenarioError([f"{option} {folder}: {parent} is a broken link"])
+        if parent == parent.parent:
+            break
+        parent = parent.parent
+    if folder.exists() and not folder.is_dir():
+        raise ScenarioError([f"{option} {folder}: exists and is not a folder; choose another"])
+    if not parent.is_dir():
+        raise ScenarioError(
+            [f"{option} {folder}: {parent} is a file, not a folder; choose another {option}"]
+        )
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".labsim-probe-", dir=parent))
+    except OSError as exc:
+        raise ScenarioError(
+            [f"{option} {folder}: cannot write in {parent} ({exc.strerror}); choose another"]
+        ) from None
+
+
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
@@ -93,10 +145,9 @@ def claim_folder(folder: str | Path, kind: FolderKind, overwrite: bool, *, clear
     ``clear=False`` before a long computation (to fail fast, writing nothing) and with
     ``clear=True`` just before writing."""
     folder = Path(folder)
+    check_writable(folder)
     if not folder.exists():
         return
-    if not folder.is_dir():
-        raise ScenarioError([f"{folder}: exists and is not a folder; choose another --out"])
     entries = list(folder.iterdir())
     if not entries:
         return

@@ -15,7 +15,7 @@ import yaml
 from sim.errors import ScenarioError
 from sim.params import Scenario
 from sim.validation import _validate_lines
-from sim.yamlio import load_yaml_text
+from sim.yamlio import TooDeepError, load_yaml_text
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -28,6 +28,8 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError([f"--set {text}: empty path"])
     try:
         value = load_yaml_text(raw) if raw.strip() else ""
+    except TooDeepError as exc:
+        raise ScenarioError([f"--set {path}: the value is {exc}"]) from None
     except yaml.YAMLError:
         value = raw
     return path, value

@@ -11,7 +11,15 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    field_validator,
+    model_validator,
+)
 
 # Re-exported: scenario dates are part of the schema's vocabulary.
 from sim.dates import _coerce_year_month, format_year_month, parse_year_month  # noqa: F401
@@ -23,11 +31,31 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
 
+def _not_a_bool(value: Any) -> Any:
+    # pydantic's lax mode reads YAML's `true` as 1 (or 1.0): a typo that ran silently.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
 YearMonth = Annotated[str, Field(description="a month, YYYY-MM")]
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
+# Every number a scenario holds is finite (.inf and .nan are refused) and never a boolean;
+# each field adds the bounds within which the model runs to the end with finite outputs.
+Real = Annotated[float, BeforeValidator(_not_a_bool), Field(allow_inf_nan=False)]
+Int = Annotated[int, BeforeValidator(_not_a_bool)]
+Flag = Annotated[bool, Strict()]  # true or false only: 1, "yes" and "on" are refused
+Positive = Annotated[Real, Field(gt=0)]
+NonNegative = Annotated[Real, Field(ge=0)]
+Fraction = Annotated[Real, Field(ge=0, le=1)]
 Probability = Fraction
+DoublingYears = Annotated[Real, Field(ge=0.25, le=100)]
+GrowthFactor = Annotated[Real, Field(ge=1, le=100)]
+Multiplier = Annotated[Real, Field(ge=0, le=1000)]
+Months = Annotated[Int, Field(ge=1, le=1200)]
+# The one rule for a lab's name, wherever it comes from (a lab entry, a merger's `into`): it
+# ends up in CSV cells, figure legends and --set paths, so no spaces, newlines or markup.
+LAB_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+LabName = Annotated[str, Field(min_length=1, max_length=64, pattern=LAB_NAME_PATTERN)]
 
 
 # --------------------------------------------------------------------------- world
@@ -83,12 +111,12 @@ class WorldParams(Frozen):
         "seconds and GPT-4 at ~5.5 minutes. Each 10x of effective compute multiplies the "
         "horizon by 10^e (~2.2).",
     )
-    run_outcome_noise_sigma: NonNegative = Field(
+    run_outcome_noise_sigma: Annotated[Real, Field(ge=0, le=3)] = Field(
         0.25,
         description="Log-normal noise (sigma of ln effective compute) on what a run delivers: "
         "training runs are risky bets.",
     )
-    research_noise_sigma: NonNegative = Field(
+    research_noise_sigma: Annotated[Real, Field(ge=0, le=3)] = Field(
         0.1, description="Yearly log-normal noise on algorithmic progress (sigma of ln A per year)."
     )
     network: Literal["complete", "random"] = Field(
@@ -97,7 +125,7 @@ class WorldParams(Frozen):
     network_edge_probability: Probability = Field(
         0.5, description="Edge probability when network is 'random' (Erdos-Renyi)."
     )
-    public_results_lag_months: Annotated[int, Field(ge=0, le=60)] = Field(
+    public_results_lag_months: Annotated[Int, Field(ge=0, le=60)] = Field(
         3, description="Months before a rival's completed model is known to other labs."
     )
 
@@ -109,11 +137,11 @@ class HardwareRegime(Frozen):
     """From ``start`` on, price-performance improves at these doubling times."""
 
     start: YearMonth
-    doubling_time_years: Positive = Field(description="Accelerators' FLOP/USD doubling time.")
-    memory_doubling_time_years: Positive | None = Field(
+    doubling_time_years: DoublingYears = Field(description="Accelerators' FLOP/USD doubling time.")
+    memory_doubling_time_years: DoublingYears | None = Field(
         None, description="Memory's doubling time from this date (None: unchanged)."
     )
-    cpu_doubling_time_years: Positive | None = Field(
+    cpu_doubling_time_years: DoublingYears | None = Field(
         None,
         description="General-purpose compute's doubling time from this date (None: unchanged).",
     )
@@ -139,21 +167,21 @@ class CostShares(Frozen):
 class HardwareParams(Frozen):
     """Price-performance, hardware types, parallelism and supply (MODEL.md, "Hardware")."""
 
-    flop_per_usd_start: Positive = Field(
+    flop_per_usd_start: Annotated[Real, Field(ge=1e12, le=1e24)] = Field(
         2.5e17,
         description="Peak 16-bit FLOP per USD of cloud accelerator time at the start. 2020: a V100 "
         "(125 TFLOP/s tensor peak) at about $1.5/hour (Lambda Labs' GPT-3 estimate) gives 3e17.",
     )
-    doubling_time_years: Positive = Field(
+    doubling_time_years: DoublingYears = Field(
         2.07,
         title="FLOP/USD doubling time",
         description="Accelerator FLOP/USD doubling time: 2.07 years for ML GPUs "
         "(Hobbhahn & Besiroglu, Epoch 2022; 2.46 for all GPUs).",
     )
-    memory_doubling_time_years: Positive = Field(
+    memory_doubling_time_years: DoublingYears = Field(
         4.0, description="Memory capacity/bandwidth per USD doubling time (Epoch 2023: ~4 years)."
     )
-    cpu_doubling_time_years: Positive = Field(
+    cpu_doubling_time_years: DoublingYears = Field(
         2.95,
         description="General-purpose compute doubling time; Epoch's top-GPU figure (2.95 years) "
         "stands in for the slower, non-specialised part of a system.",
@@ -169,30 +197,30 @@ class HardwareParams(Frozen):
         CostShares(accelerator=0.55, memory=0.4, cpu=0.05),
         description="Serving is memory-bandwidth-bound: a larger memory share.",
     )
-    serving_utilization: Annotated[float, Field(gt=0, le=1)] = Field(
+    serving_utilization: Annotated[Real, Field(gt=0, le=1)] = Field(
         0.3, description="Share of peak FLOP/s realised when serving tokens."
     )
-    largest_cluster_flop_per_s_start: Positive = Field(
+    largest_cluster_flop_per_s_start: Annotated[Real, Field(ge=1e12, le=1e25)] = Field(
         1.25e18,
         description="Peak FLOP/s of the largest usable training cluster at the start: "
         "~10,000 V100s in 2020 (the GPT-3 cluster).",
     )
-    largest_cluster_growth_per_year: Annotated[float, Field(ge=1)] = Field(
+    largest_cluster_growth_per_year: GrowthFactor = Field(
         2.5,
         description="Growth of the largest cluster's performance: 2.5x/yr (chips 1.6x, per-chip "
         "1.6x; Pilz et al., Epoch 2025).",
     )
-    max_run_months: Annotated[int, Field(ge=1, le=60)] = Field(
+    max_run_months: Annotated[Int, Field(ge=1, le=60)] = Field(
         12,
         title="longest training run",
         description="Longest useful training run; with the cluster it bounds run size.",
     )
-    world_compute_flop_per_s_start: Positive = Field(
+    world_compute_flop_per_s_start: Annotated[Real, Field(ge=1e12, le=1e27)] = Field(
         1.5e20,
         description="Installed AI accelerator compute at the start (peak FLOP/s). Epoch (2025): "
         "NVIDIA's installed base grows 2.3x/yr to ~4e21 in 2024, so ~1.5e20 in 2020.",
     )
-    world_compute_growth_per_year: Annotated[float, Field(ge=1)] = Field(
+    world_compute_growth_per_year: GrowthFactor = Field(
         2.3, description="Growth of installed AI compute, 2.3x/yr (Epoch 2025)."
     )
 
@@ -329,21 +357,21 @@ class MarketParams(Frozen):
 class TalentParams(Frozen):
     """Engineers and their wages (MODEL.md, "Budget")."""
 
-    salary_usd_per_year: Positive = Field(
+    salary_usd_per_year: Annotated[Real, Field(ge=1e4, le=1e8)] = Field(
         4e5, description="Fully loaded cost of a frontier ML engineer at the start (2020: ~$400k)."
     )
-    salary_growth_per_year: float = Field(0.04, ge=-0.5, le=1, description="Trend wage growth.")
-    pool_engineers: Positive = Field(
+    salary_growth_per_year: Real = Field(0.04, ge=-0.5, le=1, description="Trend wage growth.")
+    pool_engineers: Annotated[Real, Field(ge=1, le=1e7)] = Field(
         4000.0, description="Engineers able to work at a frontier lab at the start."
     )
-    pool_growth_per_year: float = Field(0.15, ge=-0.5, le=2, description="Growth of that pool.")
-    salary_demand_elasticity: NonNegative = Field(
+    pool_growth_per_year: Real = Field(0.15, ge=-0.5, le=2, description="Growth of that pool.")
+    salary_demand_elasticity: Annotated[Real, Field(ge=0, le=5)] = Field(
         0.6, description="Salaries scale with (labs' headcount / pool)^elasticity above 50% use."
     )
     max_hiring_per_month: Fraction = Field(
         0.05, description="Largest monthly headcount growth of a lab (share of its staff)."
     )
-    min_hires_per_month: NonNegative = Field(
+    min_hires_per_month: Annotated[Real, Field(ge=0, le=1e4)] = Field(
         5.0, description="A lab can always hire this many a month if it can pay them."
     )
 
@@ -483,18 +511,18 @@ ARCHETYPES: dict[str, dict[str, Any]] = {
 class Switch(Frozen):
     """A mechanism that a scenario can switch off."""
 
-    enabled: bool = Field(True, description="false switches this mechanism off.")
+    enabled: Flag = Field(True, description="false switches this mechanism off.")
 
 
 class AlgorithmicProgress(Switch):
     """ln A grows at g0 * (engineers / E_ref)^lambda * A^-beta per year (Ho et al. 2024)."""
 
-    growth_per_year: Positive = Field(
+    growth_per_year: Annotated[Real, Field(gt=0, le=5)] = Field(
         math.log(2.8),
         description="g0 in ln(A)/year at reference_engineers: ln 2.8 (LLM compute for fixed "
         "performance halves every ~8 months, Ho et al. 2024, arXiv 2403.05812).",
     )
-    reference_engineers: Positive = Field(
+    reference_engineers: Annotated[Real, Field(ge=10, le=1e6)] = Field(
         800.0,
         description="E_ref: research headcount at which ln A grows at g0; a 2020 frontier lab "
         "(DeepMind had ~1,000 staff, most in research), so the leader in A gains ~2.8x/yr.",
@@ -502,7 +530,7 @@ class AlgorithmicProgress(Switch):
     engineer_exponent: Fraction = Field(
         0.5, description="lambda: diminishing returns to researchers (stepping on toes)."
     )
-    difficulty_exponent: NonNegative = Field(
+    difficulty_exponent: Annotated[Real, Field(ge=0, le=2)] = Field(
         0.2,
         description="beta: ideas get harder to find, growth falls as A^-beta (Jones 1995; Bloom "
         "et al. 2020). 0.2 keeps a frontier lab near 2.8x/yr over 2020-24 while its research "
@@ -513,13 +541,13 @@ class AlgorithmicProgress(Switch):
 class Utilization(Switch):
     """Model FLOP utilization rises with engineering and experience (DAWNBench 2018)."""
 
-    ceiling: Annotated[float, Field(gt=0, le=1)] = Field(
+    ceiling: Annotated[Real, Field(gt=0, le=1)] = Field(
         0.6, description="Highest model FLOP utilization engineering can reach (MODEL.md: 0.2-0.6)."
     )
-    rate_per_year: NonNegative = Field(
+    rate_per_year: Annotated[Real, Field(ge=0, le=12)] = Field(
         0.3, description="Share of the gap to the ceiling closed per year at reference engineers."
     )
-    experience_boost: NonNegative = Field(
+    experience_boost: Fraction = Field(
         0.02, description="Share of the gap closed by each completed run."
     )
 
@@ -527,12 +555,12 @@ class Utilization(Switch):
 class Spillovers(Switch):
     """Knowledge flows over the lab network, weighted by openness and absorptive capacity."""
 
-    rate_per_year: NonNegative = Field(
+    rate_per_year: Annotated[Real, Field(ge=0, le=50)] = Field(
         0.6,
         title="spillover rate",
         description="Share of the ln A gap to the best open neighbour closed per year.",
     )
-    absorptive_half_engineers: Positive = Field(
+    absorptive_half_engineers: Annotated[Real, Field(ge=1, le=1e6)] = Field(
         100.0, description="Engineers at which a lab absorbs half of what it could."
     )
     open_weights_lift: Fraction = Field(
@@ -556,11 +584,11 @@ class ParallelismLimit(Switch):
 class ComputeSupply(Switch):
     """Prices rise when labs want more compute than the world stock offers."""
 
-    enabled: bool = Field(False, description="Off by default: rented compute is not scarce.")
-    usable_share: Fraction = Field(
+    enabled: Flag = Field(False, description="Off by default: rented compute is not scarce.")
+    usable_share: Annotated[Real, Field(ge=0.001, le=1)] = Field(
         0.3, description="Share of the world's AI compute that frontier labs can rent."
     )
-    price_elasticity: NonNegative = Field(
+    price_elasticity: Annotated[Real, Field(ge=0, le=5)] = Field(
         1.0,
         description="Price multiplier = (demand / supply)^elasticity when demand exceeds supply.",
     )
@@ -577,7 +605,7 @@ class InvestorFunding(Switch):
 class Exit(Switch):
     """A lab that cannot pay its bills and cannot raise leaves."""
 
-    min_viable_engineers: NonNegative = Field(
+    min_viable_engineers: Annotated[Real, Field(ge=0, le=1e4)] = Field(
         10.0,
         description="A lab whose budget no longer pays this many engineers has failed, even if "
         "it never quite runs out of cash.",
@@ -597,7 +625,7 @@ class WarmStart(Switch):
 class ReverseDistillation(Switch):
     """A smaller model's logits speed the early part of a larger run."""
 
-    saving_fraction: Annotated[float, Field(ge=0, lt=1)] = Field(
+    saving_fraction: Annotated[Real, Field(ge=0, le=0.99)] = Field(
         0.1, description="Share of the run's physical compute saved."
     )
 
@@ -605,18 +633,18 @@ class ReverseDistillation(Switch):
 class DeploymentDistillation(Switch):
     """The product is a student r times smaller, distilled from the frontier model."""
 
-    size_ratio: Annotated[float, Field(ge=1)] = Field(
+    size_ratio: Annotated[Real, Field(ge=1, le=1e4)] = Field(
         10.0, description="r: teacher/student params."
     )
     compute_fraction: Fraction = Field(
         0.03, description="Each student's cost as a share of the teacher's training cost."
     )
-    capability_penalty: Annotated[float, Field(ge=0, lt=1)] = Field(
+    capability_penalty: Annotated[Real, Field(ge=0, le=0.99)] = Field(
         0.5,
         description="Share of the teacher's time horizon a student r times smaller loses "
         "(assumption: small distilled tiers do about half the task length of their teacher).",
     )
-    tiers: Annotated[int, Field(ge=0, le=4)] = Field(
+    tiers: Annotated[Int, Field(ge=0, le=4)] = Field(
         2,
         description="Distilled tiers sold beside the frontier model, each size_ratio times "
         "smaller than the one above and losing capability_penalty of its horizon.",
@@ -626,14 +654,14 @@ class DeploymentDistillation(Switch):
 class Imitation(Switch):
     """Cross-lab distillation: reach a rival's deployed capability for a fraction of its compute."""
 
-    enabled: bool = Field(False, description="Off by default: terms of service forbid it.")
+    enabled: Flag = Field(False, description="Off by default: terms of service forbid it.")
     compute_fraction: Fraction = Field(
         0.1, description="Cost as a share of the rival's training cost at today's prices."
     )
     capability_penalty: Fraction = Field(
         0.15, description="Share of the rival's deployed capability not reached."
     )
-    months: Annotated[int, Field(ge=1, le=24)] = Field(
+    months: Annotated[Int, Field(ge=1, le=24)] = Field(
         3, description="Months a distillation of a rival's model takes."
     )
 
@@ -641,10 +669,10 @@ class Imitation(Switch):
 class LearningCurve(Switch):
     """Reproducing shown capability is cheaper; experience lowers cost (Berner et al. 2019)."""
 
-    reproduction_cost_fraction: Annotated[float, Field(gt=0, le=1)] = Field(
+    reproduction_cost_fraction: Annotated[Real, Field(gt=0, le=1)] = Field(
         0.2, description="Cost of reproducing a capability already shown (OpenAI Five rerun: ~1/5)."
     )
-    progress_ratio: Annotated[float, Field(gt=0, le=1)] = Field(
+    progress_ratio: Annotated[Real, Field(gt=0, le=1)] = Field(
         0.9, description="Cost multiplier per doubling of a lab's completed runs."
     )
 
@@ -652,23 +680,29 @@ class LearningCurve(Switch):
 class Entry(Switch):
     """Potential entrants arrive at a Poisson rate with a funding draw."""
 
-    enabled: bool = Field(False, description="Off by default: only the scenario's labs compete.")
+    enabled: Flag = Field(False, description="Off by default: only the scenario's labs compete.")
     start: YearMonth | None = Field(
         None,
         description="First month random entrants may arrive (None: from the start). A history "
         "names the labs it knew of and lets later ones arrive endogenously from here.",
     )
-    rate_per_year: NonNegative = Field(1.0, description="Poisson rate of potential entrants.")
-    funding_median_usd: Positive = Field(1e9, description="Median funding of an entrant.")
-    funding_sigma: NonNegative = Field(1.0, description="Log-normal sigma of entrant funding.")
+    rate_per_year: Annotated[Real, Field(ge=0, le=100)] = Field(
+        1.0, description="Poisson rate of potential entrants."
+    )
+    funding_median_usd: Annotated[Real, Field(ge=1e3, le=1e11)] = Field(
+        1e9, description="Median funding of an entrant."
+    )
+    funding_sigma: Annotated[Real, Field(ge=0, le=1.5)] = Field(
+        1.0, description="Log-normal sigma of entrant funding."
+    )
     max_capability_gap: Fraction = Field(
         0.3,
         description="Enter only if a first model within this share of the frontier is affordable.",
     )
-    first_run_funding_share: Annotated[float, Field(gt=0, le=1)] = Field(
+    first_run_funding_share: Annotated[Real, Field(gt=0, le=1)] = Field(
         0.5, description="Largest share of its funding an entrant puts into its first model."
     )
-    archetype_weights: dict[str, NonNegative] = Field(
+    archetype_weights: dict[str, Annotated[Real, Field(ge=0, le=1e6)]] = Field(
         description="Relative odds of each archetype among entrants.",
         default_factory=lambda: {
             "fast_follower": 0.5,
@@ -693,7 +727,7 @@ class Entry(Switch):
 class Acquisition(Switch):
     """A failing lab may be bought by a richer one where antitrust allows."""
 
-    antitrust_max_hhi: Annotated[float, Field(ge=0, le=10000)] = Field(
+    antitrust_max_hhi: Annotated[Real, Field(ge=0, le=10000)] = Field(
         2500.0,
         description="Block an acquisition that would lift HHI, on revenue or on users (open "
         "weights included), above this (2023 US Merger Guidelines: 1,800 'highly "
@@ -728,8 +762,9 @@ class Mechanisms(Frozen):
 class LabParams(Frozen):
     """One lab. Missing fields take the archetype's defaults (``ARCHETYPES``)."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")] = Field(
-        description="Unique name (letters, digits, _ . -); --set addresses labs by it."
+    name: LabName = Field(
+        description="Unique name (letters, digits, _ . -, starting with a letter or digit, at "
+        "most 64 characters); --set addresses labs by it."
     )
     archetype: Archetype = Field(description="Beliefs and behaviour it starts from (ARCHETYPES).")
     enter: YearMonth | None = Field(
@@ -738,12 +773,14 @@ class LabParams(Frozen):
     funding: FundingSource = Field(
         description="parent (a corporate budget), investors (rounds), or revenue only."
     )
-    cash_usd: NonNegative = Field(5e8, description="Cash at entry.")
-    engineers: Positive = Field(150.0, description="Research and engineering headcount at entry.")
-    parent_budget_usd_per_year: NonNegative = Field(
+    cash_usd: Annotated[Real, Field(ge=0, le=1e15)] = Field(5e8, description="Cash at entry.")
+    engineers: Annotated[Real, Field(ge=1, le=1e9)] = Field(
+        150.0, description="Research and engineering headcount at entry."
+    )
+    parent_budget_usd_per_year: Annotated[Real, Field(ge=0, le=1e13)] = Field(
         0.0, description="Yearly transfer from a parent company (funding 'parent')."
     )
-    parent_budget_growth_per_year: float = Field(
+    parent_budget_growth_per_year: Real = Field(
         0.15, ge=-0.5, le=3, description="Yearly growth of the parent's budget (0.15 = 15%)."
     )
     wake_up_lead_threshold: Fraction | None = Field(
@@ -751,10 +788,10 @@ class LabParams(Frozen):
         description="Parent multiplies its budget once a rival's capability lead (share of the "
         "rival's capability) exceeds this; None never wakes up.",
     )
-    wake_up_multiplier: Annotated[float, Field(ge=1)] = Field(
+    wake_up_multiplier: Annotated[Real, Field(ge=1, le=1000)] = Field(
         3.0, description="Factor on the parent budget when the parent wakes up."
     )
-    belief_compute_elasticity: Annotated[float, Field(ge=0.01, le=0.99)] = Field(
+    belief_compute_elasticity: Annotated[Real, Field(ge=0.01, le=0.99)] = Field(
         description="a: believed elasticity of capability to compute; engineers get b = 1 - a. "
         "The lab spends the share a/(a+b) of its budget on compute."
     )
@@ -764,26 +801,30 @@ class LabParams(Frozen):
         "keeps a bet for years and 0.5 follows the latest evidence."
     )
     openness: Fraction = Field(description="0 closed ... 1 open weights.")
-    algorithmic_efficiency: Positive = Field(
-        1.0, description="A at entry (1 = 2020 state of the art)."
+    algorithmic_efficiency: Annotated[Real, Field(ge=0.01, le=1e60)] = Field(
+        1.0,
+        description="A at entry (1 = 2020 state of the art). Wide: an entrant takes the public "
+        "A, which grows ~2.8x a year.",
     )
-    utilization: Annotated[float, Field(ge=0.05, le=1)] = Field(
+    utilization: Annotated[Real, Field(ge=0.05, le=1)] = Field(
         0.3, description="Model FLOP utilization at entry (GPT-3 era: 0.2-0.35)."
     )
-    spend_horizon_months: Positive = Field(description="Cash is spent down over this horizon.")
-    run_months: Annotated[int, Field(ge=1, le=60)] = Field(description="Planned duration of a run.")
-    final_run_compute_share: Annotated[float, Field(gt=0, le=1)] = Field(
+    spend_horizon_months: Annotated[Real, Field(ge=1, le=1200)] = Field(
+        description="Cash is spent down over this horizon."
+    )
+    run_months: Annotated[Int, Field(ge=1, le=60)] = Field(description="Planned duration of a run.")
+    final_run_compute_share: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="Share of compute spend that goes into final training runs "
         "(Epoch 2025: 10-30%; the rest is experiments)."
     )
-    max_run_cash_share: Annotated[float, Field(gt=0, le=1)] = Field(
+    max_run_cash_share: Annotated[Real, Field(gt=0, le=1)] = Field(
         description="Largest share of cash plus expected income one run may commit."
     )
-    params_multiplier: Positive = Field(
+    params_multiplier: Annotated[Real, Field(ge=0.01, le=100)] = Field(
         description="Parameters relative to compute-optimal (a believer in bigger models > 1)."
     )
-    imitates: bool = Field(description="Distils from rivals' models when the scenario allows it.")
-    revenue_budget_multiple: NonNegative = Field(
+    imitates: Flag = Field(description="Distils from rivals' models when the scenario allows it.")
+    revenue_budget_multiple: Annotated[Real, Field(ge=0, le=100)] = Field(
         description="Extra monthly budget, from cash, per dollar of revenue on top of the margin "
         "(a pragmatist invests in proportion to what its products earn)."
     )
@@ -792,12 +833,12 @@ class LabParams(Frozen):
         "raise money), or when_threatened (hold models back until a rival's product threatens "
         "the business, as Google did until ChatGPT)."
     )
-    release_threat_revenue_ratio: Annotated[float, Field(gt=0, le=100)] = Field(
+    release_threat_revenue_ratio: Annotated[Real, Field(gt=0, le=100)] = Field(
         description="when_threatened: release once a rival earns this share of the lab's own "
         "yearly budget in annualised revenue (a business threat is one large against what the "
         "lab itself spends)."
     )
-    remove: bool = Field(False, description="In a file with base:, drop this lab.")
+    remove: Flag = Field(False, description="In a file with base:, drop this lab.")
 
     @model_validator(mode="before")
     @classmethod
@@ -827,27 +868,27 @@ class MergerEvent(_Event):
 
     type: Literal["merger"]
     labs: tuple[str, str] = Field(description="The two labs; the first survives.")
-    into: str | None = Field(None, description="Name of the merged lab (default: the first).")
+    into: LabName | None = Field(
+        None, description="Name of the merged lab (default: the first); a lab name's rule."
+    )
 
 
 class HardwareShockEvent(_Event):
     """Price-performance times a multiplier (export controls < 1, a breakthrough > 1)."""
 
     type: Literal["hardware_shock"]
-    multiplier: Positive = Field(description="Factor on FLOP per USD (0.5 halves it).")
-    duration_months: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="None: permanent."
+    multiplier: Annotated[Real, Field(ge=1e-3, le=1000)] = Field(
+        description="Factor on FLOP per USD (0.5 halves it)."
     )
+    duration_months: Months | None = Field(None, description="None: permanent.")
 
 
 class FundingShockEvent(_Event):
     """Investor valuations and parent budgets times a multiplier."""
 
     type: Literal["funding_shock"]
-    multiplier: NonNegative = Field(description="Factor on rounds raised and parent transfers.")
-    duration_months: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="None: permanent."
-    )
+    multiplier: Multiplier = Field(description="Factor on rounds raised and parent transfers.")
+    duration_months: Months | None = Field(None, description="None: permanent.")
     labs: tuple[str, ...] | None = Field(None, description="None: every lab.")
 
 
@@ -855,7 +896,7 @@ class ComputeCapEvent(_Event):
     """No training run above max_training_flop (physical FLOP executed) from the date."""
 
     type: Literal["compute_cap"]
-    max_training_flop: Positive = Field(
+    max_training_flop: Annotated[Real, Field(ge=1e15, le=1e35)] = Field(
         description="Largest training run allowed, in FLOP executed (the 6ND count)."
     )
     until: YearMonth | None = Field(None, description="Month the cap ends (None: never).")
@@ -866,7 +907,7 @@ class WakeUpEvent(_Event):
 
     type: Literal["wake_up"]
     lab: str = Field(description="The lab whose parent wakes up.")
-    multiplier: Annotated[float, Field(ge=0)] = Field(description="Factor on its parent budget.")
+    multiplier: Multiplier = Field(description="Factor on its parent budget.")
 
 
 Event = Annotated[
@@ -891,8 +932,8 @@ class Scenario(Frozen):
     description: str = Field("", description="One line: the story this scenario tells.")
     start: YearMonth = "2020-01"
     end: YearMonth = "2040-01"
-    step_months: Annotated[int, Field(ge=1, le=12)] = Field(1, description="Months per step.")
-    seed: Annotated[int, Field(ge=0)] = Field(
+    step_months: Annotated[Int, Field(ge=1, le=12)] = Field(1, description="Months per step.")
+    seed: Annotated[Int, Field(ge=0, le=2**63 - 1)] = Field(
         0, description="Seed of the model's random generator; --seed overrides it."
     )
     world: WorldParams = WorldParams()

@@ -23,7 +23,7 @@ from sim.overrides import (  # noqa: F401  (re-exported: the scenario API)
 )
 from sim.params import Scenario
 from sim.validation import _no_lab_to_remove, format_errors, validate  # noqa: F401
-from sim.yamlio import DuplicateKeyError, load_yaml_text
+from sim.yamlio import DuplicateKeyError, TooDeepError, load_yaml_text
 
 # ------------------------------------------------------------------ reading
 
@@ -35,12 +35,8 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     ``1.0e9`` read as a float and duplicate keys refused). Syntax errors give line and column.
     """
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError([f"{path}: no such file"])
-    if path.is_dir():
-        raise ScenarioError([f"{path}: is a directory, not a YAML file"])
     try:
-        data = load_yaml_text(path.read_text(encoding="utf-8"))
+        data = load_yaml_text(_read_text(path))
     except DuplicateKeyError as exc:
         raise ScenarioError(
             [
@@ -54,10 +50,10 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         raise ScenarioError(
             [f"{path}: YAML syntax error at {where}: {exc.problem or exc}"]
         ) from None
+    except TooDeepError as exc:
+        raise ScenarioError([f"{path}: {exc}; not a labsim input"]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([f"{path}: YAML error: {exc}"]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([f"{path}: not a text file"]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -65,6 +61,31 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
             [f"{path}: expected a mapping of keys to values, got {type(data).__name__}"]
         )
     return data
+
+
+MAX_INPUT_BYTES = 4 * 1024 * 1024  # a scenario is a few kB; a sweep file with values, more
+
+
+def _read_text(path: Path) -> str:
+    """The text of an input file: a regular file, at most ``MAX_INPUT_BYTES``, UTF-8.
+    (``base: /dev/zero`` or a FIFO would otherwise be read forever.)"""
+    if not path.exists():
+        raise ScenarioError([f"{path}: no such file"])
+    if path.is_dir():
+        raise ScenarioError([f"{path}: is a directory, not a YAML file"])
+    if not path.is_file():
+        raise ScenarioError([f"{path}: not a regular file"])
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    if len(raw) > MAX_INPUT_BYTES:
+        raise ScenarioError([f"{path}: larger than {MAX_INPUT_BYTES // 2**20} MB; not an input"])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{path}: not a text file"]) from None
 
 
 def merge_scenarios(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

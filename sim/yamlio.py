@@ -10,6 +10,8 @@ It is ``yaml.safe_load`` with two changes:
   as does every other YAML reader users meet. Integers are unchanged (``1_000`` is 1000).
 - A key repeated in one mapping is an error (``DuplicateKeyError``) naming the key and both
   lines; PyYAML silently keeps the last, so a file's first value vanished without a word.
+- An impossible date (``2020-02-30``) is a ``ConstructorError`` with its line, not PyYAML's
+  bare ``ValueError``.
 """
 
 from __future__ import annotations
@@ -61,6 +63,18 @@ class Loader(yaml.SafeLoader):
             first_line[key] = line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # PyYAML raises a bare ValueError (no line) for 2020-02-30: give it the mark.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+            ) from None
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_timestamp)
+
 
 # The resolvers are a class attribute shared with SafeLoader: give Loader its own copy, with
 # the float pattern replaced where it stood (order decides which tag a scalar gets).
@@ -70,6 +84,35 @@ Loader.yaml_implicit_resolvers = {
 }
 
 
+MAX_DEPTH = 32  # a scenario nests five deep; deeper input is a mistake or an attack
+
+
+class TooDeepError(yaml.YAMLError):
+    """Input nested more than ``MAX_DEPTH`` levels (PyYAML would hit RecursionError)."""
+
+    def __init__(self) -> None:
+        super().__init__(f"nested more than {MAX_DEPTH} levels deep")
+
+
 def load_yaml_text(text: str) -> Any:
-    """Parse YAML text with ``Loader``; raises ``yaml.YAMLError`` (incl. DuplicateKeyError)."""
-    return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a SafeLoader
+    """Parse YAML text with ``Loader``; raises ``yaml.YAMLError`` (incl. DuplicateKeyError
+    and TooDeepError)."""
+    try:
+        data = yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a SafeLoader
+    except RecursionError:
+        raise TooDeepError() from None
+    if _depth(data) > MAX_DEPTH:
+        raise TooDeepError()
+    return data
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_DEPTH:
+        return level  # deep enough to refuse: stop before Python's own limit
+    if isinstance(value, dict):
+        items = list(value.values())
+    elif isinstance(value, list):
+        items = value
+    else:
+        return level
+    return max((_depth(v, level + 1) for v in items), default=level + 1)

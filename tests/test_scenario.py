@@ -54,7 +54,8 @@ def test_wrong_type_and_out_of_range_values(tmp_path):
     assert len(lines) == 3
     assert any("market.inertia" in line and "1.5" in line for line in lines)
     assert any(
-        "hardware.doubling_time_years" in line and "greater than 0" in line for line in lines
+        "hardware.doubling_time_years" in line and "greater than or equal to 0.25" in line
+        for line in lines
     )
     assert any("labs.openai.engineers" in line and "lots" in line for line in lines)
 
@@ -201,7 +202,7 @@ def test_set_problems_name_the_set_not_the_file(tmp_path):
     (line,) = problems(SCENARIOS / "baseline.yaml", ["labs.openai.enginers=3"])
     assert line == "--set labs.openai.enginers=3: unknown key; did you mean engineers?"
     (line,) = problems(SCENARIOS / "baseline.yaml", ["labs.0.engineers=-1"])
-    assert line == "--set labs.0.engineers=-1: Input should be greater than 0 (got -1)"
+    assert line == "--set labs.0.engineers=-1: Input should be greater than or equal to 1 (got -1)"
     # a mapping set from --set keeps the path inside it
     (line,) = problems(SCENARIOS / "baseline.yaml", ["hardware={doubling_time: 2}"])
     assert line == (

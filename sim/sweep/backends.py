@@ -14,6 +14,7 @@ so memory does not grow with the sweep. Adding a backend is a class with ``worke
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -77,11 +78,63 @@ WORKER_PRELOAD = ["sim.model", "sim.results", "sim.sweep.evaluate", "sim.sweep.b
 _WORKER_EVALUATOR: Evaluator | None = None
 
 
-def _init_worker(evaluator: Evaluator) -> None:
+def _init_worker(evaluator: Evaluator, sweep_pid: int | None = None) -> None:
     global _WORKER_EVALUATOR
     _WORKER_EVALUATOR = evaluator
     # Ctrl-C goes to the whole process group; the parent decides what to do with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sweep_pid is not None:
+        die_with(sweep_pid)
+
+
+# ------------------------------------------------------- children die with the sweep
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCH_SECONDS = 0.5
+
+
+def _process_gone(pid: int) -> bool:
+    """True once ``pid`` has exited (a zombie not yet reaped counts as gone)."""
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False  # no /proc (macOS): os.kill above is the whole check
+    return state in (b"Z", b"X")
+
+
+def die_with(sweep_pid: int) -> None:
+    """Make this worker exit when the sweep's main process does, however it ends (SIGKILL
+    included, as by ``timeout -s KILL`` or a batch scheduler): on Linux the kernel kills it
+    when its parent (the fork server) dies (PR_SET_PDEATHSIG), and everywhere a daemon
+    thread polls the sweep's own process every ``WATCH_SECONDS``."""
+    import os
+    import sys
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        import contextlib
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while not _process_gone(sweep_pid):
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="labsim-watch-parent", daemon=True).start()
 
 
 def _worker_batch(batch: list[RunTask]) -> list[Outcome]:
@@ -120,8 +173,13 @@ class ProcessBackend:
         else:
             ctx = mp.get_context("spawn")
         # The evaluator goes to each worker once, in the initializer, not with every batch.
+        import os
+
         self._pool = ProcessPoolExecutor(
-            self.workers, mp_context=ctx, initializer=_init_worker, initargs=(evaluator,)
+            self.workers,
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(evaluator, os.getpid()),
         )
         pending: set = set()
 
@@ -151,6 +209,10 @@ class ProcessBackend:
 # ------------------------------------------------------------------------ dask
 
 
+DASK_CONNECT_SECONDS = 10
+DASK_WORKERLESS_SECONDS = 10
+
+
 class DaskBackend:
     """dask.distributed: a local cluster of ``jobs`` single-threaded worker processes, or the
     cluster behind ``scheduler`` (``tcp://HOST:8786``). Workers there need labsim installed;
@@ -162,8 +224,17 @@ class DaskBackend:
         from distributed import Client, LocalCluster
 
         self._cluster = None
+        self._client = None
         if scheduler:
-            self._client = Client(scheduler)
+            try:
+                self._client = Client(scheduler, timeout=DASK_CONNECT_SECONDS)
+            except (OSError, TimeoutError) as exc:
+                raise WorkerLost(
+                    f"dask scheduler {scheduler}: cannot connect within "
+                    f"{DASK_CONNECT_SECONDS} s ({type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0] if str(exc) else 'no answer'}); "
+                    "start it, or check the address, then resume with --resume"
+                ) from None
         else:
             self._cluster = LocalCluster(
                 n_workers=jobs,
@@ -177,27 +248,62 @@ class DaskBackend:
         self.workers = max(1, n)
 
     def run(self, evaluator, batches):
-        from distributed import as_completed
+        from distributed import wait
 
         # Sent once to every worker and kept there: no per-run scenario transfer or parsing.
         [remote] = self._client.scatter([evaluator], broadcast=True)
-        completed = as_completed()
+        pending: set = set()
 
         def submit(batch):
-            completed.add(self._client.submit(evaluate_batch, remote, batch, pure=False))
+            pending.add(self._client.submit(evaluate_batch, remote, batch, pure=False))
 
         def next_done():
-            fut = next(completed)
-            result = fut.result()
-            fut.release()
-            return fut, result
+            # Tasks of a cluster with no workers left wait forever: poll, and give up after
+            # DASK_WORKERLESS_SECONDS without a worker.
+            workerless_since = None
+            while True:
+                try:
+                    done, _ = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+                except TimeoutError:  # nothing finished within the second
+                    done = set()
+                if done:
+                    fut = done.pop()
+                    pending.discard(fut)
+                    result = fut.result()
+                    fut.release()
+                    return fut, result
+                if self._client.nthreads():
+                    workerless_since = None
+                    continue
+                workerless_since = workerless_since or time.monotonic()
+                if time.monotonic() - workerless_since > DASK_WORKERLESS_SECONDS:
+                    raise RuntimeError(f"no worker for {DASK_WORKERLESS_SECONDS} s")
 
-        yield from _windowed(submit, next_done, batches, 2 * self.workers)
+        try:
+            yield from _windowed(submit, next_done, batches, 2 * self.workers)
+        except (KeyboardInterrupt, GeneratorExit):
+            raise
+        except BaseException as exc:  # evaluate_batch records a run's own errors: this is dask
+            # A worker or the scheduler lost (FutureCancelledError, KilledWorker,
+            # CommClosedError, a cluster with no workers left): the same end as a local
+            # worker lost.
+            detail = str(exc).splitlines()[0] if str(exc) else ""
+            raise WorkerLost(
+                f"dask lost its workers or its scheduler ({type(exc).__name__}: {detail}); "
+                "finished runs are saved, finish the sweep with --resume"
+            ) from exc
 
     def close(self) -> None:
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        import contextlib
+
+        # After a lost scheduler, closing can itself fail or wait: never let it mask the
+        # error that ended the sweep.
+        with contextlib.suppress(Exception):
+            if self._client is not None:
+                self._client.close(timeout=DASK_CONNECT_SECONDS)
+        with contextlib.suppress(Exception):
+            if self._cluster is not None:
+                self._cluster.close(timeout=DASK_CONNECT_SECONDS)
 
 
 def make_backend(name: str, jobs: int, scheduler: str | None = None) -> Backend:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
-from sim.commands import add_set_argument
+from sim.commands import add_set_argument, float_in, int_in
 from sim.economics import concentration as conc
 
 STRUCTURES = (*conc.STRUCTURES, conc.NO_MARKET)
@@ -33,7 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("spec", help="sweep YAML file (e.g. scenarios/sweeps/smoke.yaml)")
     p.add_argument("--out", default=None, help="sweep directory (default: sweeps/NAME)")
     p.add_argument(
-        "--jobs", type=int, default=None, help="worker processes (default: all local cores)"
+        "--jobs",
+        type=int_in(1, 4096),
+        default=None,
+        help="worker processes (default: all local cores)",
     )
     p.add_argument(
         "--backend",
@@ -51,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_set_argument(p, "fix a scenario value for every run (added to the sweep file's set: block)")
     p.add_argument(
         "--commit-every",
-        type=float,
+        type=float_in(0, 3600),
         default=0.5,
         metavar="SECONDS",
         help="write finished runs to disk at least this often (default 0.5; 0: every batch)",
@@ -90,9 +94,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--slices", type=int, default=10, help="PAWN: conditioning intervals per parameter"
     )
     s.add_argument(
-        "--resamples", type=int, default=1000, help="bootstrap resamples for the intervals"
+        "--resamples",
+        type=int_in(2, 1_000_000),
+        default=1000,
+        help="bootstrap resamples for the intervals",
     )
-    s.add_argument("--conf", type=float, default=0.95, help="confidence level of the intervals")
+    s.add_argument(
+        "--conf",
+        type=float_in(0, 1, open_ends=True),
+        default=0.95,
+        help="confidence level of the intervals",
+    )
     s.add_argument("--no-plot", action="store_true", help="skip the bar chart")
     s.add_argument(
         "--dpi", type=int, default=None, help="bar chart resolution (default: 200 dots/inch)"
@@ -103,6 +115,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from sim.outdir import folder_name
     from sim.sweep.backends import WorkerLost, start_fork_server
     from sim.sweep.spec import load_sweep
 
@@ -118,8 +131,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         # The workers' imports (Mesa: 1-2 s) overlap with the rest of this setup.
         start_fork_server()
     from sim.sweep.runner import run_sweep  # pyarrow: after the fork server, overlapping it
+    from sim.sweep.store import SweepIncomplete
 
-    out = Path(args.out) if args.out else Path("sweeps") / sweep.spec.name
+    out = Path(args.out) if args.out else Path("sweeps") / folder_name(sweep.spec.name, "sweep")
+    terminated = []
+
+    def on_sigterm(signum, frame):
+        # `timeout`, `kill` and batch schedulers send SIGTERM: end as Ctrl-C does (finished
+        # runs saved, workers shut down, meta.json "interrupted"), not with the pool orphaned.
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    import threading
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_sigterm) if main_thread else None
     try:
         result = run_sweep(
             sweep,
@@ -133,14 +159,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         print(
-            f"interrupted; finished runs are saved. Resume with:\n"
-            f"  labsim sweep {args.spec} --resume --out {out}",
+            f"{'terminated' if terminated else 'interrupted'}; finished runs are saved. "
+            f"Resume with:\n  labsim sweep {args.spec} --resume --out {out}",
             file=sys.stderr,
         )
-        return 130
-    except WorkerLost as exc:
+        return 143 if terminated else 130
+    except (WorkerLost, SweepIncomplete) as exc:
+        if getattr(args, "debug", False):
+            import traceback
+
+            traceback.print_exc()
         print(f"error: {exc}\n  labsim sweep {args.spec} --resume --out {out}", file=sys.stderr)
         return 1
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     if args.quiet:
         print(out)
     else:

@@ -23,14 +23,16 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from sim import __version__
-from sim.scenario import dump_yaml
-from sim.sweep.backends import SerialBackend, WorkerLost, make_backend, start_fork_server
+from sim.scenario import ScenarioError, dump_yaml
+from sim.sweep.backends import WorkerLost, make_backend, start_fork_server
 from sim.sweep.design import Design, RunTask, make_design, n_runs, run_seed, tasks
 from sim.sweep.evaluate import Evaluator, Outcome
 from sim.sweep.spec import Sweep, SweepSpec
 from sim.sweep.store import (
+    SweepIncomplete,
     SweepStore,
     check_out_dir,
+    design_digest,
     parameter_type,
     read_meta,
     runs_schema,
@@ -40,7 +42,7 @@ from sim.sweep.store import (
 )
 
 # WorkerLost and start_fork_server lived here before backends.py: callers may import them here.
-__all__ = ["SweepResult", "WorkerLost", "run_sweep", "start_fork_server"]
+__all__ = ["SweepIncomplete", "SweepResult", "WorkerLost", "run_sweep", "start_fork_server"]
 
 
 @dataclass
@@ -93,6 +95,8 @@ def run_sweep(
 
     Finished runs are committed every ``flush_seconds`` (or every ``chunk_size`` runs), so an
     interrupted sweep loses only runs in flight and those finished since the last commit.
+    Any failure of the machinery (a lost worker, an unreachable dask scheduler) marks the
+    folder ``crashed`` and leaves it resumable.
 
     ``design`` replaces the spec's sampler with explicit parameter sets (a forecast's draws);
     ``sweep.resolved()`` must then identify it, so that ``--resume`` refuses another one.
@@ -105,107 +109,106 @@ def run_sweep(
         start_fork_server()
     design = make_design(spec) if design is None else design
     total = n_runs(design, spec)
-    resolved = sweep.resolved()
+    digest = design_digest(design.names, design.values, spec.replications, spec.seed)
+    resolved = {**sweep.resolved(), "design_sha256": digest}
     resolved_text = dump_yaml(resolved)
     state = check_out_dir(out, resolved_text, resume)
     param_types = {
         name: parameter_type(v[i] for v in design.values) for i, name in enumerate(design.names)
     }
-    store = SweepStore(out, runs_schema(param_types), timeseries_schema(spec.record.columns))
+    store = SweepStore(
+        out, runs_schema(param_types), timeseries_schema(spec.record.columns), digest, total
+    )
 
     if state == "complete":
-        store.remove_parts()
-        table = pq.read_table(out / "runs.parquet")
-        status = table.column("status").to_pylist()
-        ok = status.count("ok")
-        return SweepResult(
-            out,
-            total,
-            ok,
-            len(status) - ok,
-            len(status),
-            0.0,
-            True,
-            table.to_pandas(),
-            read_meta(out),
-        )
+        problem = store.check_complete()
+        if problem is None:
+            store.remove_parts()
+            table = pq.read_table(out / "runs.parquet")
+            status = table.column("status").to_pylist()
+            ok = status.count("ok")
+            return SweepResult(
+                out,
+                total,
+                ok,
+                len(status) - ok,
+                len(status),
+                0.0,
+                True,
+                table.to_pandas(),
+                read_meta(out),
+            )
+        _note(f"{out}: marked complete, but {problem}; reopened to redo what is missing")
+        store.reopen()
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "sweep.resolved.yaml").write_text(resolved_text, encoding="utf-8")
     done = store.prepare()
+    for line in store.notes:
+        _note(f"{out}/{line}")
     done_before = len(done)
     meta = _meta_at_start(sweep, design, total, backend, scheduler, jobs)
+    meta["design_sha256"] = digest
     write_meta(out, meta)
 
     if evaluator is None:
         evaluator = Evaluator(sweep.base_raw, spec.record.columns, spec.record.every_steps)
-    todo = total - done_before
-    back = make_backend(backend, jobs, scheduler) if todo else SerialBackend()
-    workers = back.workers
-    remaining = [todo]
-    batches = _batched(tasks(design, spec, done), lambda: _batch_size(remaining[0], workers))
     run_rows = _RunRows(design, spec, param_types)
-
-    bar = tqdm(
-        total=total,
-        initial=done_before,
-        unit="run",
-        file=sys.stderr,
-        disable=not progress,
-        smoothing=0.05,
-        dynamic_ncols=True,
-    )
-    rows: list[dict[str, Any]] = []
-    ts_cols: dict[str, list[Any]] = {f.name: [] for f in store.ts_schema}
-    succeeded = failed = 0
+    counts = {"succeeded": 0, "failed": 0}
     run_times: list[float] = []
-    last_flush = time.perf_counter()
+    back: Any = None
     interrupted = False
-
-    def flush() -> None:
-        nonlocal rows, ts_cols, last_flush
-        store.write_chunk(rows, ts_cols)
-        rows = []
-        ts_cols = {f.name: [] for f in store.ts_schema}
-        last_flush = time.perf_counter()
-
+    printed = len(store.notes)
     try:
-        for outcomes in back.run(evaluator, batches):
-            for o in outcomes:
-                rows.append(run_rows.row(o))
-                if o.ts is not None:
-                    for name, values in ts_cols.items():
-                        values.extend(o.ts[name])
-                if o.status == "ok":
-                    succeeded += 1
-                else:
-                    failed += 1
-                run_times.append(o.wall_time_s)
-            remaining[0] -= len(outcomes)
-            bar.update(len(outcomes))
-            if len(rows) >= chunk_size or time.perf_counter() - last_flush >= flush_seconds:
-                flush()
-        flush()
-    except KeyboardInterrupt:
-        interrupted = True
-        flush()
-    except Exception:  # WorkerLost included: what finished is saved for --resume
-        flush()
-        meta["status"] = "crashed"
-        write_meta(out, meta)
-        raise
+        for _attempt in range(3):  # a part failing its final check is redone, at most twice
+            todo = total - len(done)
+            if todo:
+                if back is None:
+                    back = make_backend(backend, jobs, scheduler)
+                interrupted = _run_tasks(
+                    back,
+                    evaluator,
+                    tasks(design, spec, done),
+                    todo,
+                    total - todo,
+                    store,
+                    run_rows,
+                    counts,
+                    run_times,
+                    progress,
+                    flush_seconds,
+                    chunk_size,
+                )
+                if interrupted:
+                    break
+            done = store.verify()
+            for line in store.notes[printed:]:
+                _note(f"{out}/{line}")
+            printed = len(store.notes)
+            if len(done) == total:
+                break
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            interrupted = True
+        else:
+            meta["status"] = "crashed"
+            write_meta(out, meta)
+            if isinstance(exc, Exception) and not isinstance(exc, WorkerLost | ScenarioError):
+                raise WorkerLost(f"the sweep stopped: {type(exc).__name__}: {exc}") from exc
+            raise
     finally:
-        back.close()
-        bar.close()
+        if back is not None:
+            back.close()
 
     wall = time.perf_counter() - started
+    n_this = counts["succeeded"] + counts["failed"]
     meta.update(
         {
             "wall_time_s": round(wall, 3),
-            "runs_this_session": succeeded + failed,
-            "runs_per_s": round((succeeded + failed) / wall, 2) if wall > 0 else None,
+            "runs_this_session": n_this,
+            "runs_per_s": round(n_this / wall, 2) if wall > 0 else None,
             "mean_run_time_s": round(sum(run_times) / len(run_times), 5) if run_times else None,
-            "workers": workers,
+            "workers": back.workers if back is not None else 1,
         }
     )
     if interrupted:
@@ -213,7 +216,12 @@ def run_sweep(
         write_meta(out, meta)
         raise KeyboardInterrupt
 
-    table = store.finalize()
+    try:
+        table = store.finalize()
+    except SweepIncomplete:
+        meta["status"] = "crashed"
+        write_meta(out, meta)
+        raise
     status = table.column("status").to_pylist()
     ok = status.count("ok")
     meta.update(
@@ -230,6 +238,73 @@ def run_sweep(
     return SweepResult(
         out, total, ok, len(status) - ok, done_before, wall, True, table.to_pandas(), meta
     )
+
+
+def _note(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr)
+
+
+def _run_tasks(
+    back: Any,
+    evaluator: Evaluator,
+    todo_tasks: Iterator[RunTask],
+    todo: int,
+    done_before: int,
+    store: SweepStore,
+    run_rows: _RunRows,
+    counts: dict[str, int],
+    run_times: list[float],
+    progress: bool,
+    flush_seconds: float,
+    chunk_size: int,
+) -> bool:
+    """Evaluate ``todo_tasks`` through ``back``, committing outcomes as they arrive; True if
+    interrupted (Ctrl-C or SIGTERM), after saving what finished."""
+    remaining = [todo]
+    batches = _batched(todo_tasks, lambda: _batch_size(remaining[0], back.workers))
+    bar = tqdm(
+        total=todo + done_before,
+        initial=done_before,
+        unit="run",
+        file=sys.stderr,
+        disable=not progress,
+        smoothing=0.05,
+        dynamic_ncols=True,
+    )
+    rows: list[dict[str, Any]] = []
+    ts_cols: dict[str, list[Any]] = {f.name: [] for f in store.ts_schema}
+    last_flush = time.perf_counter()
+
+    def flush() -> None:
+        nonlocal rows, ts_cols, last_flush
+        store.write_chunk(rows, ts_cols)
+        rows = []
+        ts_cols = {f.name: [] for f in store.ts_schema}
+        last_flush = time.perf_counter()
+
+    try:
+        for outcomes in back.run(evaluator, batches):
+            for o in outcomes:
+                rows.append(run_rows.row(o))
+                if o.ts is not None:
+                    for name, values in ts_cols.items():
+                        values.extend(o.ts[name])
+                counts["succeeded" if o.status == "ok" else "failed"] += 1
+                run_times.append(o.wall_time_s)
+            remaining[0] -= len(outcomes)
+            bar.update(len(outcomes))
+            if len(rows) >= chunk_size or time.perf_counter() - last_flush >= flush_seconds:
+                flush()
+        flush()
+    except KeyboardInterrupt:
+        flush()
+        return True
+    except BaseException:  # WorkerLost included: what finished is saved for --resume
+        flush()
+        raise
+    finally:
+        bar.close()
+    return False
 
 
 def _meta_at_start(

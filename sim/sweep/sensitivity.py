@@ -39,8 +39,14 @@ def _load_spec(sweep_dir: Path):
     resolved = sweep_dir / "sweep.resolved.yaml"
     if not resolved.exists():
         raise ScenarioError([f"{sweep_dir}: not a sweep directory (no sweep.resolved.yaml)"])
-    data = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = None
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{resolved}: damaged; resume the sweep to repair it"])
     data.pop("base_scenario", None)
+    data.pop("design_sha256", None)  # the design's digest, written for --resume
     return spec_from_dict(data, str(resolved))
 
 

@@ -17,9 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 
 from sim.columns import TIMESERIES_COLUMNS
+from sim.params import Real
 from sim.scenario import (
     ScenarioError,
     apply_overrides,
@@ -30,6 +39,7 @@ from sim.scenario import (
     scenario_to_dict,
     validate,
 )
+from sim.sweep.size import MAX_RUNS, MAX_RUNS_ENV, n_runs_upper_bound
 
 SAMPLERS = ("grid", "lhs", "sobol", "morris")
 
@@ -64,11 +74,11 @@ class Range(_Strict):
     ``log: true`` spaces them evenly in log, ``integer: true`` rounds them."""
 
     kind: Literal["range"] = "range"
-    low: float
-    high: float
-    num: Annotated[int, Field(ge=2, le=10_000)]
-    log: bool = False
-    integer: bool = False
+    low: Real
+    high: Real
+    num: Annotated[StrictInt, Field(ge=2, le=10_000)]
+    log: StrictBool = False
+    integer: StrictBool = False
 
     @model_validator(mode="after")
     def _bounds(self) -> Range:
@@ -92,10 +102,10 @@ class Distribution(_Strict):
     designs; ``integer: true`` rounds each draw."""
 
     kind: Literal["distribution"] = "distribution"
-    low: float
-    high: float
-    log: bool = False
-    integer: bool = False
+    low: Real
+    high: Real
+    log: StrictBool = False
+    integer: StrictBool = False
 
     @model_validator(mode="after")
     def _bounds(self) -> Distribution:
@@ -130,7 +140,7 @@ class Record(_Strict):
     """Time series kept per run: these columns, every ``every_steps`` steps (plus the last)."""
 
     columns: tuple[str, ...] = DEFAULT_RECORD_COLUMNS
-    every_steps: Annotated[int, Field(ge=1)] = 12
+    every_steps: Annotated[StrictInt, Field(ge=1, le=1200)] = 12
 
 
 class SweepSpec(_Strict):
@@ -142,15 +152,19 @@ class SweepSpec(_Strict):
     set: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, Parameter] = Field(min_length=1)
     sampler: Literal["grid", "lhs", "sobol", "morris"] = "grid"
-    samples: Annotated[int, Field(ge=1)] | None = Field(
+    samples: Annotated[StrictInt, Field(ge=1, le=MAX_RUNS)] | None = Field(
         None,
         description="lhs: design points; sobol: SALib's base sample N (points = N*(D+2), or "
         "N*(2D+2) with second_order); morris: trajectories (points = N*(D+1)).",
     )
-    second_order: bool = Field(False, description="sobol: also sample for second-order indices.")
-    num_levels: Annotated[int, Field(ge=2)] = Field(4, description="morris: grid levels.")
-    replications: Annotated[int, Field(ge=1)] = 1
-    seed: Annotated[int, Field(ge=0)] = 0
+    second_order: StrictBool = Field(
+        False, description="sobol: also sample for second-order indices."
+    )
+    num_levels: Annotated[StrictInt, Field(ge=2, le=100)] = Field(
+        4, description="morris: grid levels."
+    )
+    replications: Annotated[StrictInt, Field(ge=1, le=MAX_RUNS)] = 1
+    seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] = 0
     record: Record = Record()
 
     @model_validator(mode="after")
@@ -173,6 +187,19 @@ class SweepSpec(_Strict):
             problems.append(f"samples: required by sampler {self.sampler}")
         if self.sampler == "morris" and len(self.parameters) < 2:
             problems.append("parameters: morris needs at least two parameters")
+        if self.sampler == "sobol" and self.samples and self.samples & (self.samples - 1):
+            low = 1 << (self.samples.bit_length() - 1)
+            problems.append(
+                f"samples: sobol needs a power of two (Saltelli's sequence); {self.samples} "
+                f"is not: use {low} or {low * 2}"
+            )
+        if not problems:
+            runs = n_runs_upper_bound(self)
+            if runs > MAX_RUNS:
+                problems.append(
+                    f"parameters: the design has {runs:,} runs; at most {MAX_RUNS:,} are allowed "
+                    f"(split the sweep, or set {MAX_RUNS_ENV} to raise the limit)"
+                )
         if problems:
             raise ValueError("\n".join(problems))
         return self
