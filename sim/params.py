@@ -91,7 +91,7 @@ class WorldParams(Frozen):
     ideas_exponent: Positive = Field(
         1.0, description="Wall = ideas_wall_loss * (1 + R/R_ref)^-exponent."
     )
-    capability_anchor_effective_flop: Annotated[float, Field(ge=1e15, le=1e40)] = Field(
+    capability_anchor_effective_flop: Annotated[Real, Field(ge=1e15, le=1e40)] = Field(
         8e26,
         description="Effective training compute (FLOP of 2020 algorithms, with warm starts, "
         "utilization and learning curves as the model counts them) of a model with the anchor "
@@ -99,12 +99,12 @@ class WorldParams(Frozen):
         "GPT-4's 2.1e25 FLOP (Epoch) after ~3 years of algorithmic progress at 2.8x/yr "
         "(Ho et al. 2024) would be ~4.6e26.",
     )
-    capability_anchor_minutes: Annotated[float, Field(gt=0, le=1e6)] = Field(
+    capability_anchor_minutes: Annotated[Real, Field(gt=0, le=1e6)] = Field(
         5.5,
         description="Capability index of the anchor model: METR's 50% task-completion time "
         "horizon, in minutes of human-expert work (GPT-4: ~5-6 minutes; Kwa et al. 2025).",
     )
-    capability_flop_elasticity: Annotated[float, Field(ge=0.05, le=2)] = Field(
+    capability_flop_elasticity: Annotated[Real, Field(ge=0.05, le=2)] = Field(
         0.345,
         description="e in horizon = anchor_minutes * (C_eff / anchor_flop)^e for compute-optimal "
         "models: fitted to GPT-2 (1.5e21 FLOP in 2019, ~5.4e20 of 2020 algorithms) at a few "
@@ -239,24 +239,24 @@ class MarketParams(Frozen):
     """Demand from the economy, customer segments, logit choice with inertia, and pricing
     (MODEL.md, "Products and market")."""
 
-    gdp_usd_per_year_start: Annotated[float, Field(ge=1e12, le=1e16)] = Field(
+    gdp_usd_per_year_start: Annotated[Real, Field(ge=1e12, le=1e16)] = Field(
         8.5e13,
         title="world GDP at start",
         description="World GDP at the start, nominal USD per year (IMF WEO: ~$85T in 2020, "
         "~$105T in 2023).",
     )
-    gdp_growth_per_year: Annotated[float, Field(ge=-0.2, le=1.0)] = Field(
+    gdp_growth_per_year: Annotated[Real, Field(ge=-0.2, le=1.0)] = Field(
         0.055, description="Nominal growth of world GDP per year (IMF WEO: 5-6% nominal)."
     )
-    task_length_median_minutes: Annotated[float, Field(gt=0, le=1e7)] = Field(
+    task_length_median_minutes: Annotated[Real, Field(gt=0, le=1e7)] = Field(
         2400.0,
         description="Median length (human-expert minutes) of the economy's tasks, weighted by "
         "value: a modelling assumption (about a working week); task lengths are log-normal.",
     )
-    task_length_sigma_ln: Annotated[float, Field(gt=0, le=10)] = Field(
+    task_length_sigma_ln: Annotated[Real, Field(gt=0, le=10)] = Field(
         2.5, description="Log-sd of task lengths (assumption: tasks span seconds to years)."
     )
-    enterprise_task_minutes: tuple[Annotated[float, Field(gt=0, le=1e7)], ...] = Field(
+    enterprise_task_minutes: tuple[Annotated[Real, Field(gt=0, le=1e7)], ...] = Field(
         (0.5, 4.0, 32.0, 256.0, 2048.0, 16384.0),
         min_length=1,
         max_length=24,
@@ -264,90 +264,90 @@ class MarketParams(Frozen):
         "each band's tasks need. Each band's potential spending is its share of task value "
         "(between the geometric midpoints) times enterprise_gdp_share times GDP.",
     )
-    enterprise_gdp_share: Annotated[float, Field(ge=0, le=0.5)] = Field(
+    enterprise_gdp_share: Annotated[Real, Field(ge=0, le=0.5)] = Field(
         0.05,
         description="Spending on AI services, as a share of GDP, if models on offer could do "
         "every task and customers had fully adopted them (assumption; the realised market is "
         "far smaller while capability and adoption lag).",
     )
-    consumer_gdp_share: Annotated[float, Field(ge=0, le=0.1)] = Field(
+    consumer_gdp_share: Annotated[Real, Field(ge=0, le=0.1)] = Field(
         1e-3,
         description="Consumer subscriptions at full adoption, share of GDP (~$100B in 2023: "
         "hundreds of millions of subscribers at ~$20/month; assumption).",
     )
-    consumer_task_minutes: Annotated[float, Field(gt=0, le=1e7)] = Field(
+    consumer_task_minutes: Annotated[Real, Field(gt=0, le=1e7)] = Field(
         1.0,
         description="Time horizon a useful chat assistant needs (ChatGPT launched on GPT-3.5, "
         "~0.5-1 minute on METR's scale).",
     )
-    adoption_innovation_per_year: Annotated[float, Field(gt=0, le=10)] = Field(
+    adoption_innovation_per_year: Annotated[Real, Field(gt=0, le=10)] = Field(
         0.01,
         description="Bass diffusion p: the rate at which customers who would buy start to, on "
         "their own. Fitted to the leading lab's revenue at the end of 2023 (~$2B); the mean "
         "over 213 innovations is 0.03 (Sultan, Farley & Lehmann 1990).",
     )
-    adoption_imitation_per_year: Annotated[float, Field(ge=0, le=10)] = Field(
+    adoption_imitation_per_year: Annotated[Real, Field(ge=0, le=10)] = Field(
         0.38,
         description="Bass diffusion q: the rate at which they follow those who already buy "
         "(Sultan, Farley & Lehmann 1990: 0.38). Adoption starts slowly and accelerates.",
     )
-    shortfall_penalty: Annotated[float, Field(ge=0, le=100)] = Field(
+    shortfall_penalty: Annotated[Real, Field(ge=0, le=100)] = Field(
         10.0,
         description="Logit weight on ln(time horizon / need) where a product falls short of what "
         "a segment's tasks need (it fails them): at 10, a product with half the needed horizon "
         "is worth ~1,000x less than one that just meets it, however cheap.",
     )
-    capability_preference: Annotated[float, Field(ge=0, le=20)] = Field(
+    capability_preference: Annotated[Real, Field(ge=0, le=20)] = Field(
         3.0,
         description="Enterprise logit weight on ln(time horizon / what the task needs): at 3, a "
         "product with twice the horizon has 8x the odds. Customers compare by ratios, so a 10x "
         "lead counts the same at every level.",
     )
-    price_sensitivity: Annotated[float, Field(gt=0, le=20)] = Field(
+    price_sensitivity: Annotated[Real, Field(gt=0, le=20)] = Field(
         2.0,
         description="Enterprise logit weight on ln(price). With logit demand a firm's price "
         "elasticity is beta*(1-share), so its Lerner index is 1/(beta*(1-share)).",
     )
-    reference_price_per_mtok_usd: Annotated[float, Field(gt=0, le=1e6)] = Field(
+    reference_price_per_mtok_usd: Annotated[Real, Field(gt=0, le=1e6)] = Field(
         5.0,
         description="Enterprise: the price (USD per million tokens) at which a product that just "
         "meets a band's need is as attractive as not buying (assumption, near list prices of "
         "2020-23 frontier APIs net of discounts).",
     )
-    consumer_capability_preference: Annotated[float, Field(ge=0, le=20)] = Field(
+    consumer_capability_preference: Annotated[Real, Field(ge=0, le=20)] = Field(
         4.0,
         description="Consumers' logit weight on ln(time horizon / need): below a useful "
         "assistant's horizon consumers do not buy at all (GPT-3's API had no consumer market; "
         "ChatGPT on GPT-3.5 did).",
     )
-    consumer_price_sensitivity: Annotated[float, Field(gt=0, le=20)] = Field(
+    consumer_price_sensitivity: Annotated[Real, Field(gt=0, le=20)] = Field(
         1.2,
         description="Consumers' logit weight on ln(price): subscriptions hide the per-token price, "
         "so consumers are less price-sensitive than API buyers.",
     )
-    consumer_reference_price_per_mtok_usd: Annotated[float, Field(gt=0, le=1e6)] = Field(
+    consumer_reference_price_per_mtok_usd: Annotated[Real, Field(gt=0, le=1e6)] = Field(
         5.0, description="Consumers' indifference price per million tokens (assumption)."
     )
-    network_effect: Annotated[float, Field(ge=0, le=100)] = Field(
+    network_effect: Annotated[Real, Field(ge=0, le=100)] = Field(
         1.0,
         description="Logit utility per unit of a product's current share of its segment (network "
         "effects, Katz & Shapiro 1985); large values make the market tip.",
     )
-    max_lerner: Annotated[float, Field(ge=0, lt=1)] = Field(
+    max_lerner: Annotated[Real, Field(ge=0, lt=1)] = Field(
         0.9, description="Cap on (price - cost)/price: the monopoly markup (10x cost)."
     )
-    inertia: Annotated[float, Field(ge=0, lt=1)] = Field(
+    inertia: Annotated[Real, Field(ge=0, lt=1)] = Field(
         0.9,
         title="customer inertia",
         description="Share of last month's split among products that stays put (switching "
         "costs); the rest moves to the logit shares.",
     )
-    open_weights_host_margin: Annotated[float, Field(ge=0, le=10)] = Field(
+    open_weights_host_margin: Annotated[Real, Field(ge=0, le=10)] = Field(
         0.3,
         description="Hosts of open-weights models charge serving cost times (1 + this); the "
         "publisher earns nothing (assumption: inference providers' gross margins).",
     )
-    releases_on_sale: Annotated[int, Field(ge=1, le=10)] = Field(
+    releases_on_sale: Annotated[Int, Field(ge=1, le=10)] = Field(
         2,
         description="A lab keeps its newest releases on sale (each a frontier model and its "
         "distilled tiers); an older one is retired when a newer one launches.",
@@ -379,41 +379,41 @@ class TalentParams(Frozen):
 class FundingParams(Frozen):
     """Investor rounds and parent budgets (MODEL.md, "Funding")."""
 
-    valuation_revenue_multiple: NonNegative = Field(
+    valuation_revenue_multiple: Annotated[Real, Field(ge=0, le=1000)] = Field(
         25.0,
         title="valuation / revenue multiple",
         description="Valuation per dollar of annual revenue (AI lab rounds 2023-25: 20-40x).",
     )
-    valuation_market_multiple: Annotated[float, Field(ge=0, le=100)] = Field(
+    valuation_market_multiple: Annotated[Real, Field(ge=0, le=100)] = Field(
         1.0,
         description="Valuation per dollar of the market a lab's capability puts within its "
         "reach: potential spending (what customers would spend on the products now on offer) "
         "times the lab's capability relative to the frontier. Investors price prospects, "
         "not only revenue (OpenAI was valued at ~$14B in 2021 on ~$30M of revenue).",
     )
-    valuation_lead_bonus: NonNegative = Field(
+    valuation_lead_bonus: Annotated[Real, Field(ge=0, le=100)] = Field(
         1.0,
         description="Valuation multiplier 1 + bonus * (own capability lead over the field, 0-1).",
     )
-    round_dilution: Annotated[float, Field(gt=0, lt=1)] = Field(
+    round_dilution: Annotated[Real, Field(gt=0, lt=1)] = Field(
         0.2, description="Share of the company sold in one round."
     )
-    max_cash_runway_months: Annotated[float, Field(ge=1, le=240)] = Field(
+    max_cash_runway_months: Annotated[Real, Field(ge=1, le=240)] = Field(
         24.0,
         description="A round never lifts cash above this many months of the lab's gross "
         "spending plus the largest run it could buy: money a lab cannot use is not raised. "
         "Fitted with the history's growth of frontier training cost (Cottier et al. 2024).",
     )
-    runway_trigger_months: Positive = Field(
+    runway_trigger_months: Annotated[Real, Field(gt=0, le=240)] = Field(
         24.0,
         description="Raise when cash covers fewer months than this of gross spending (a lab "
         "spending down over a shorter horizon raises whenever a round is due).",
     )
-    stall_months: Annotated[int, Field(ge=1)] = Field(
+    stall_months: Annotated[Int, Field(ge=1, le=1200)] = Field(
         30,
         description="Investors stop funding a lab whose capability has not improved for this long.",
     )
-    min_months_between_rounds: Annotated[int, Field(ge=0)] = Field(
+    min_months_between_rounds: Annotated[Int, Field(ge=0, le=1200)] = Field(
         12, description="Months a lab waits after one round before it can raise the next."
     )
 
