@@ -483,3 +483,22 @@ def test_a_doc_without_its_block_is_refused_before_running(tmp_path):
     proc = labsim("scenarios/history.yaml", "--seeds", "1", "--doc", str(doc), "--out", str(out))
     assert proc.returncode == 2 and "labsim check: start" in proc.stderr
     assert not out.exists()
+
+
+def test_price_decline_share_from_new_models_splits_composition_from_own_price_cuts():
+    from sim.calibration.measures import price_decline_share_from_new_models
+
+    rows = [
+        # a: 10 -> 5 on its own; then b (new, smaller) takes over at 1, and falls to 0.5
+        ("2021-01", "a", 1.0, 10.0),
+        ("2021-02", "a", 1.0, 5.0),
+        ("2021-03", "a", 1.0, 5.0),
+        ("2021-03", "b", 1.0, 1.0),
+        ("2021-04", "b", 1.0, 0.5),
+    ]
+    products = pd.DataFrame(rows, columns=["date", "model_id", "capability", "price_per_mtok_usd"])
+    share = price_decline_share_from_new_models(products, "2021-01", "2021-01", "2021-04")
+    # total ln(0.5/10) = ln 20; own cuts ln 2 (a) + ln 2 (b); composition ln 5
+    assert share == pytest.approx(math.log(5) / math.log(20))
+    rising = products.assign(price_per_mtok_usd=[1.0, 2.0, 3.0, 4.0, 5.0])
+    assert math.isnan(price_decline_share_from_new_models(rising, "2021-01", "2021-01", "2021-04"))

@@ -79,6 +79,46 @@ def price_decline_at_fixed_capability(
     return float(math.exp(-slope))
 
 
+def price_decline_share_from_new_models(
+    products: pd.DataFrame | None, threshold_at: str, start: str, end: str
+) -> float:
+    """Share of the fall in the cheapest price at fixed capability (as in
+    ``price_decline_at_fixed_capability``) that comes from another product taking the cheapest
+    place, rather than from the same product getting cheaper (hardware, markups). Month by
+    month, ln(price) changes by the same product's own change (if it is still on sale) plus the
+    rest, which is composition: newer, smaller models reaching the threshold. NaN without a
+    decline."""
+    if not has_columns(products, *_PRODUCT_COLUMNS, "model_id"):
+        return math.nan
+    threshold = capability_threshold(products, threshold_at)
+    if not math.isfinite(threshold):
+        return math.nan
+    on_sale = products[
+        (products["date"] >= start)
+        & (products["date"] <= end)
+        & (products["capability"] >= threshold)
+        & (products["price_per_mtok_usd"] > 0)
+    ]
+    if on_sale.empty:
+        return math.nan
+    cheapest = on_sale.loc[on_sale.groupby("date")["price_per_mtok_usd"].idxmin()].sort_values(
+        "date"
+    )
+    price_of = on_sale.groupby(["date", "model_id"])["price_per_mtok_usd"].min().to_dict()
+    dates = cheapest["date"].tolist()
+    models = cheapest["model_id"].tolist()
+    log_price = np.log(cheapest["price_per_mtok_usd"].to_numpy(dtype=float)).tolist()
+    own = 0.0
+    for i in range(1, len(dates)):
+        same = price_of.get((dates[i], models[i - 1]))
+        if same is not None:
+            own += math.log(same) - log_price[i - 1]
+    total = log_price[-1] - log_price[0]
+    if total >= 0:
+        return math.nan
+    return float((total - own) / total)
+
+
 def labs_with_run_at_least(models: pd.DataFrame | None, flop: float, at: str) -> float:
     """Distinct labs with a model of >= ``flop`` training FLOP completed by ``at`` (Epoch's
     count of labs past a compute threshold). Distilled students are left out: each is a
@@ -107,6 +147,14 @@ MEASURES: dict[str, Measure] = {
         ("products",),
         ("threshold_at", "from", "to"),
         "factor per year",
+    ),
+    "price_decline_share_from_new_models": Measure(
+        lambda t, p: price_decline_share_from_new_models(
+            t.products, p.threshold_at, p.start, p.end
+        ),
+        ("products",),
+        ("threshold_at", "from", "to"),
+        "share of the decline",
     ),
     "cheapest_price_at_fixed_capability": Measure(
         lambda t, p: cheapest_price_at_fixed_capability(t.products, p.threshold_at, p.at),
