@@ -47,6 +47,7 @@ from sim.scenario import (
     scenario_to_dict,
     validate,
 )
+from sim.sweep.spec import error_lines
 
 SAMPLERS = ("sobol", "lhs", "random")
 
@@ -236,24 +237,7 @@ def _format_errors(exc: ValidationError) -> list[str]:
         if loc[:1] == ["correlations"] and len(loc) > 1:
             loc[1] = f"[{loc[1]}]"
         where = ".".join(loc).replace(".[", "[") or "priors"
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            hint = _closest_key(err["loc"][:-1], str(err["loc"][-1]))
-            lines.append(f"{where}: unknown key" + (f"; did you mean {hint}?" if hint else ""))
-        elif kind == "missing":
-            lines.append(f"{where}: required but missing")
-        elif kind == "literal_error" and where == "sampler":
-            hint = difflib.get_close_matches(str(err["input"]), SAMPLERS, n=1)
-            lines.append(
-                f"sampler: unknown sampler {err['input']!r}; expected one of "
-                f"{', '.join(SAMPLERS)}" + (f"; did you mean {hint[0]}?" if hint else "")
-            )
-        elif kind == "value_error":
-            lines.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
-        else:
-            shown = err.get("input")
-            got = f" (got {shown!r})" if not isinstance(shown, dict | list) else ""
-            lines.append(f"{where}: {err['msg']}{got}")
+        lines.extend(error_lines(err, where, _closest_key, SAMPLERS))
     return list(dict.fromkeys(lines))
 
 

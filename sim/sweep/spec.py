@@ -279,28 +279,36 @@ def _format_errors(exc: ValidationError) -> list[str]:
         raw_loc = err["loc"]
         if raw_loc[:1] == ("parameters",) and len(raw_loc) > 2:
             raw_loc = (*raw_loc[:2], *raw_loc[3:])
-        loc = [str(x) for x in raw_loc]
-        where = ".".join(loc) or "sweep"
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            hint = _closest_key(err["loc"][:-1], str(err["loc"][-1]))
-            lines.append(f"{where}: unknown key" + (f"; did you mean {hint}?" if hint else ""))
-        elif kind == "missing":
-            lines.append(f"{where}: required but missing")
-        elif kind == "literal_error" and where == "sampler":
-            hint = difflib.get_close_matches(str(err["input"]), SAMPLERS, n=1)
-            lines.append(
-                f"sampler: unknown sampler {err['input']!r}; expected one of "
-                f"{', '.join(SAMPLERS)}" + (f"; did you mean {hint[0]}?" if hint else "")
-            )
-        elif kind == "value_error":
-            msg = err["msg"].removeprefix("Value error, ")
-            lines.extend(msg.splitlines() if where == "sweep" else [f"{where}: {msg}"])
-        else:
-            shown = err.get("input")
-            got = f" (got {shown!r})" if not isinstance(shown, dict | list) else ""
-            lines.append(f"{where}: {err['msg']}{got}")
+        where = ".".join(str(x) for x in raw_loc) or "sweep"
+        lines.extend(error_lines(err, where, _closest_key, SAMPLERS, bare_at="sweep"))
     return lines
+
+
+def error_lines(
+    err: dict, where: str, closest_key, samplers: tuple[str, ...], bare_at: str | None = None
+) -> list[str]:
+    """One pydantic error of a sweep or priors file as the lines a user reads: ``where`` is
+    the path as they wrote it, ``closest_key(loc, key)`` suggests a key for a typo,
+    ``samplers`` are the file's valid samplers, and a whole-file check (at ``bare_at``) gives
+    its own lines unprefixed."""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        hint = closest_key(err["loc"][:-1], str(err["loc"][-1]))
+        return [f"{where}: unknown key" + (f"; did you mean {hint}?" if hint else "")]
+    if kind == "missing":
+        return [f"{where}: required but missing"]
+    if kind == "literal_error" and where == "sampler":
+        hint = difflib.get_close_matches(str(err["input"]), samplers, n=1)
+        return [
+            f"sampler: unknown sampler {err['input']!r}; expected one of "
+            f"{', '.join(samplers)}" + (f"; did you mean {hint[0]}?" if hint else "")
+        ]
+    if kind == "value_error":
+        msg = err["msg"].removeprefix("Value error, ")
+        return msg.splitlines() if where == bare_at else [f"{where}: {msg}"]
+    shown = err.get("input")
+    got = f" (got {shown!r})" if not isinstance(shown, dict | list) else ""
+    return [f"{where}: {err['msg']}{got}"]
 
 
 def _closest_key(loc: tuple, key: str) -> str | None:
