@@ -122,7 +122,7 @@ def fan_chart_figure(data, measures=FAN_MEASURES):
             if measure == "hhi":
                 ax.axhline(1800, color=style.GREY, lw=0.7, ls="--")
                 ax.set_ylim(0, 10000)
-            if measure in ("cr1", "frontier_capability"):
+            if measure == "cr1":
                 ax.set_ylim(0, 1)
             _origin_line(ax, data)
             ax.set_title(MEASURES[measure], fontsize=style.FONT_PT, loc="left")

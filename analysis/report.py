@@ -32,7 +32,7 @@ RUN_CAPTIONS = {
     f"(0-10,000) against {THRESHOLDS}, the realised structure, and market shares by lab.",
     "shares": "Market shares by lab, the leader at each date with its tenure, and the run's "
     "events.",
-    "race": "The race: each lab's capability (share of economically valuable tasks) and "
+    "race": "The race: each lab's capability (METR's time horizon, minutes of expert work) and "
     "largest training run (FLOP), both on log scales; markers are model releases, shaped by "
     "training method.",
     "overhang": "The overhang: copies of the frontier model its training cluster could run, "

@@ -25,7 +25,7 @@ QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
 MEASURES: dict[str, str] = {
     "hhi": "HHI (0-10,000)",
     "cr1": "leader's share (CR1)",
-    "frontier_capability": "frontier capability (share of tasks)",
+    "frontier_capability": "frontier capability (time horizon, minutes)",
     "frontier_training_flop": "largest run (FLOP)",
     "frontier_run_cost_usd": "costliest run (USD)",
     "runnable_copies": "runnable copies of the frontier model",
@@ -35,6 +35,7 @@ MEASURES: dict[str, str] = {
 }
 LOG_MEASURES = frozenset(
     {
+        "frontier_capability",
         "frontier_training_flop",
         "frontier_run_cost_usd",
         "runnable_copies",

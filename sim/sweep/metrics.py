@@ -20,7 +20,7 @@ METRIC_TYPES: dict[str, str] = {
     "structure_final": "string",  # monopoly ... competitive, or no_market
     "leader_final": "string",  # lab with the largest market share
     "frontier_lab_final": "string",  # lab with the most capable model
-    "frontier_capability_final": "float64",  # share of tasks (0-1)
+    "frontier_capability_final": "float64",  # METR time horizon, minutes
     "largest_run_flop": "float64",  # largest training run ever done, FLOP
     "largest_run_cost_usd": "float64",
     "hardware_overhang_world_final": "float64",  # deliverable run / largest run done
