@@ -665,3 +665,25 @@ def test_meta_records_the_throughput(tiny):
     meta = json.loads((out / "meta.json").read_text())
     assert meta["status"] == "complete" and meta["sampler"] == "sobol + gaussian copula"
     assert meta["runs_per_s"] > 0
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ("--jobs", "0"),
+        ("--jobs", "many"),
+        ("--samples", "0"),
+        ("--replications", "-1"),
+        ("--commit-every", "-1"),
+        ("--commit-every", "inf"),
+    ],
+)
+def test_forecast_run_options_are_bounded_like_the_sweeps(tmp_path, capsys, option):
+    from sim.cli import main as labsim_main
+
+    out = tmp_path / "f"
+    argv = ["forecast", "scenarios/priors/reference.yaml", "--out", str(out), *option]
+    assert labsim_main(argv) == 2
+    err = capsys.readouterr().err
+    assert option[0] in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()

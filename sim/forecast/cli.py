@@ -9,41 +9,24 @@ import argparse
 import os
 import sys
 
+from sim.commands import int_in
+from sim.sweep.cli import add_parallel_run_arguments
+
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--samples", type=int, default=None, help="worlds to draw (default: the file's samples:)"
+        "--samples",
+        type=int_in(1, 10**7),
+        default=None,
+        help="worlds to draw (default: the file's samples:)",
     )
     p.add_argument(
         "--replications",
-        type=int,
+        type=int_in(1, 10**4),
         default=None,
         help="runs per world, each with its own seed (default: the file's, else 1)",
     )
-    p.add_argument(
-        "--jobs", type=int, default=None, help="worker processes (default: all local cores)"
-    )
-    p.add_argument(
-        "--backend",
-        choices=("local", "dask"),
-        default=None,
-        help="local process pool (default) or dask.distributed",
-    )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="address of an existing dask scheduler (implies --backend dask)",
-    )
-    p.add_argument("--resume", action="store_true", help="finish an interrupted forecast in --out")
-    p.add_argument(
-        "--commit-every",
-        type=float,
-        default=0.5,
-        metavar="SECONDS",
-        help="write finished runs to disk at least this often (default 0.5; 0: every batch)",
-    )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_parallel_run_arguments(p, "forecast")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

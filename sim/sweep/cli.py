@@ -24,15 +24,9 @@ _SHORT = {
 }
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "sweep",
-        help="run a parameter sweep (grid, lhs, sobol, morris) and write its sweep directory",
-        description="Run every run of a sweep file, in parallel, writing results as runs finish. "
-        "Interrupt it at any time and finish it with --resume. See docs/sweeps.md.",
-    )
-    p.add_argument("spec", help="sweep YAML file (e.g. scenarios/sweeps/smoke.yaml)")
-    p.add_argument("--out", default=None, help="sweep directory (default: sweeps/NAME)")
+def add_parallel_run_arguments(p: argparse.ArgumentParser, what: str) -> None:
+    """The options of every command that runs many scenarios on the sweep machinery (sweep,
+    forecast): workers, backend, resume, how often results reach disk, progress."""
     p.add_argument(
         "--jobs",
         type=int_in(1, 4096),
@@ -51,8 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="ADDRESS",
         help="address of an existing dask scheduler, e.g. tcp://HOST:8786 (implies --backend dask)",
     )
-    p.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out")
-    add_set_argument(p, "fix a scenario value for every run (added to the sweep file's set: block)")
+    p.add_argument("--resume", action="store_true", help=f"finish an interrupted {what} in --out")
     p.add_argument(
         "--commit-every",
         type=float_in(0, 3600),
@@ -61,6 +54,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="write finished runs to disk at least this often (default 0.5; 0: every batch)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep (grid, lhs, sobol, morris) and write its sweep directory",
+        description="Run every run of a sweep file, in parallel, writing results as runs finish. "
+        "Interrupt it at any time and finish it with --resume. See docs/sweeps.md.",
+    )
+    p.add_argument("spec", help="sweep YAML file (e.g. scenarios/sweeps/smoke.yaml)")
+    p.add_argument("--out", default=None, help="sweep directory (default: sweeps/NAME)")
+    add_parallel_run_arguments(p, "sweep")
+    add_set_argument(p, "fix a scenario value for every run (added to the sweep file's set: block)")
     p.add_argument("--quiet", action="store_true", help="print only the sweep directory")
     p.set_defaults(handler=cmd_sweep)
 
