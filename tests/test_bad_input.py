@@ -738,6 +738,129 @@ def test_cost_and_compare_refuse(argv, key, tmp_path, made, capsys, monkeypatch)
     check_refused(argv, key, tmp_path, made, capsys, monkeypatch, max_lines=2)
 
 
+# ------------------------------------------------- priors, forecast, backtest, discover, app
+
+PRIORS_HISTORY = str(SCENARIOS / "history.yaml")
+
+
+def _priors(body: str):
+    """A priors file on the history with ``body`` as its parameters (and anything after)."""
+    return lambda c: c.file(
+        "p.yaml", f"name: p\nbase: {PRIORS_HISTORY}\nsamples: 4\nseed: 1\n{body}"
+    )
+
+
+ONE = "parameters:\n  hardware.doubling_time_years: {dist: lognormal, ci80: [1.9, 2.9], why: x}\n"
+FORECAST_CASES = [
+    (
+        "priors unknown path",
+        [
+            "forecast",
+            _priors(
+                "parameters:\n  hardware.doubling_tim: {dist: uniform, low: 1, high: 2, why: x}\n"
+            ),
+        ],
+        "hardware.doubling_tim",
+    ),
+    (
+        "priors ci80 reversed",
+        [
+            "forecast",
+            _priors(
+                "parameters:\n  hardware.doubling_time_years: {dist: normal, ci80: [3, 2], why: x}\n"
+            ),
+        ],
+        "ci80",
+    ),
+    (
+        "priors beta outside 0-1",
+        [
+            "forecast",
+            _priors(
+                "parameters:\n  mechanisms.warm_start.kappa: {dist: beta, ci80: [0.5, 1.5], why: x}\n"
+            ),
+        ],
+        "kappa",
+    ),
+    (
+        "priors correlation above 1",
+        [
+            "forecast",
+            _priors(
+                "parameters:\n"
+                "  hardware.doubling_time_years: {dist: uniform, low: 1.5, high: 3, why: x}\n"
+                "  mechanisms.warm_start.kappa: {dist: uniform, low: 0.1, high: 0.5, why: x}\n"
+                "correlations:\n"
+                "  - between: [hardware.doubling_time_years, mechanisms.warm_start.kappa]\n"
+                "    rho: 1.5\n"
+                "    why: x\n"
+            ),
+        ],
+        "correl",
+    ),
+    (
+        "priors missing why",
+        [
+            "forecast",
+            _priors(
+                "parameters:\n  hardware.doubling_time_years: {dist: uniform, low: 1, high: 2}\n"
+            ),
+        ],
+        "why",
+    ),
+    (
+        "priors unknown distribution",
+        [
+            "forecast",
+            _priors("parameters:\n  hardware.doubling_time_years: {dist: gauss, low: 1, why: x}\n"),
+        ],
+        "gauss",
+    ),
+    (
+        "priors value out of the schema's range",
+        [
+            "forecast",
+            _priors(
+                "parameters:\n  mechanisms.warm_start.kappa: {dist: uniform, low: 0.5, high: 3, why: x}\n"
+            ),
+        ],
+        "kappa",
+    ),
+    ("forecast missing file", ["forecast", "{tmp}/none.yaml"], "none.yaml"),
+    ("forecast jobs 0", ["forecast", _priors(ONE), "--jobs", "0"], "--jobs"),
+    ("forecast samples 0", ["forecast", _priors(ONE), "--samples", "0"], "--samples"),
+    (
+        "forecast commit-every nan",
+        ["forecast", _priors(ONE), "--commit-every", "nan"],
+        "--commit-every",
+    ),
+    (
+        "backtest missing record",
+        ["backtest", _priors(ONE), "--record", "{tmp}/record.yaml"],
+        "record.yaml",
+    ),
+    (
+        "backtest record unknown key",
+        ["backtest", _priors(ONE), "--record", lambda c: c.file("r.yaml", "facts: []\nfactz: 1\n")],
+        "factz",
+    ),
+    ("discover missing folder", ["discover", "{tmp}/nope", "--where", "hhi_final > 1"], "nope"),
+    ("discover unknown column", ["discover", "{sweep}", "--where", "hhi_fnal > 1"], "hhi_fnal"),
+    ("discover not an expression", ["discover", "{sweep}", "--where", "import os"], "--where"),
+    ("app unknown scenario", ["app", "baselin"], "baselin"),
+    ("app port out of range", ["app", "--port", "70000"], "port"),
+    ("app port negative", ["app", "--port", "-1"], "port"),
+    ("app scenario file missing", ["app", "{tmp}/none.yaml"], "none.yaml"),
+]
+
+
+@pytest.mark.parametrize(
+    "argv,key", [c[1:] for c in FORECAST_CASES], ids=[c[0] for c in FORECAST_CASES]
+)
+def test_forecast_backtest_discover_and_app_refuse(argv, key, tmp_path, made, capsys, monkeypatch):
+    check_refused(argv, key, tmp_path, made, capsys, monkeypatch, max_lines=2)
+
+
 # ------------------------------------------------------------ output folders
 
 
