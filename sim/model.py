@@ -104,7 +104,6 @@ class LabRaceModel(MesaInterface, mesa.Model):
         self.largest_run_cost_usd = 0.0
         # Markets for compute and products.
         self.compute_price_multiplier = 1.0
-        self.products: list[TrainedModel] = []  # on sale, every lab's ladders
         self.segment_buying = np.zeros(len(self.segments.names))  # adopted buying shares
         self.potential_spending_usd_per_year = 0.0
         self.spending_usd_per_year = 0.0

@@ -92,7 +92,6 @@ def put_on_sale(model, lab, ladder: list[TrainedModel]) -> None:
             else mkt.price_from_cost(cost, api)
         )
     lab.releases.append(ladder)
-    model.products.extend(ladder)
     while len(lab.releases) > model.market.releases_on_sale:
         oldest = lab.releases.pop(0)
         # Customers of a retired model move to its successor in the new ladder (same tier,
@@ -105,19 +104,11 @@ def put_on_sale(model, lab, ladder: list[TrainedModel]) -> None:
                     if heir.segment_split is None
                     else heir.segment_split + old.segment_split
                 )
-        retire(model, oldest)
     frontier.rankings_changed(model)
 
 
-def retire(model, ladder: list[TrainedModel]) -> None:
-    gone = {id(p) for p in ladder}
-    model.products = [p for p in model.products if id(p) not in gone]
-
-
-def withdraw_all(model, lab) -> None:
+def withdraw_all(lab) -> None:
     """Take every product of ``lab`` off the market (it left)."""
-    for ladder in lab.releases:
-        retire(model, ladder)
     lab.releases = []
     lab.held = None
 

@@ -152,7 +152,7 @@ def _deal_allowed(amounts: dict, buyer: str, target: str, max_hhi: float) -> boo
 def leave(model, lab: Lab, kind: str, detail: str) -> None:
     """Take ``lab`` off the market (exit or absorbed); its last row is still recorded."""
     frontier.rankings_changed(model)
-    deployment.withdraw_all(model, lab)
+    deployment.withdraw_all(lab)
     lab.active = False
     lab.run = None
     lab.market_share = 0.0

@@ -26,8 +26,8 @@ def clear_market(model) -> None:
     months = model.step_months
     gdp = model.gdp_usd_per_year
     potential = gdp * seg.gdp_share  # per segment, at full adoption
-    products = model.products
     labs = model.active
+    products = [p for lab in labs for p in lab.products]  # in the order of the arrays below
     best = max((p.capability for p in products), default=0.0)
     model.tasks_within_reach_share = share_of_tasks_within_reach(
         best, m.task_length_median_minutes, m.task_length_sigma_ln
@@ -58,7 +58,6 @@ def clear_market(model) -> None:
             lerner_consumer.append(p.consumer_lerner)
             previous.append(p.segment_split if p.segment_split is not None else np.zeros(n_seg))
             owners.append(i)
-    products = [p for lab in labs for p in lab.products]  # in the order of the arrays
     rows = np.array(owners)
     open_w = np.array(open_w)
     closed = ~open_w
