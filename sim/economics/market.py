@@ -148,15 +148,16 @@ def adopted_share(
     return previous + (target - previous) * (1.0 - np.exp(-rate * step_years))
 
 
-def lerner_index(elasticity: float, max_lerner: float) -> float:
-    """(price - cost) / price for a firm facing ``elasticity``, capped at ``max_lerner``."""
-    if elasticity > 0 and 1.0 / elasticity < max_lerner:
-        return 1.0 / elasticity
-    return max_lerner
+def lerner_index(elasticity, max_lerner: float):
+    """(price - cost) / price for a firm facing ``elasticity`` (1/elasticity), capped at
+    ``max_lerner``; element-wise for an array of elasticities."""
+    e = np.asarray(elasticity, dtype=float)
+    out = np.where(e * max_lerner > 1.0, 1.0 / np.where(e > 0, e, 1.0), max_lerner)
+    return float(out) if out.ndim == 0 else out
 
 
-def price_from_cost(cost: float, lerner: float) -> float:
-    """Price = cost / (1 - Lerner)."""
+def price_from_cost(cost, lerner):
+    """Price = cost / (1 - Lerner) (numbers or arrays)."""
     return cost / (1.0 - lerner)
 
 

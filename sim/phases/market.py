@@ -65,8 +65,10 @@ def clear_market(model) -> None:
     # Each product has two prices: its consumer subscription and its API price, each with the
     # markup its lab can hold in those segments; hosts sell open weights at cost plus margin.
     host = 1.0 + m.open_weights_host_margin
-    api_price = np.where(open_w, cost * host, cost / (1.0 - np.array(lerner_api)))
-    consumer_price = np.where(open_w, cost * host, cost / (1.0 - np.array(lerner_consumer)))
+    api_price = np.where(open_w, cost * host, mkt.price_from_cost(cost, np.array(lerner_api)))
+    consumer_price = np.where(
+        open_w, cost * host, mkt.price_from_cost(cost, np.array(lerner_consumer))
+    )
     price = np.where(consumer, consumer_price[:, None], api_price[:, None])
     previous = np.array(previous)
     # Network effects grow with a product's share of the segment's buyers (its user base).
@@ -118,9 +120,8 @@ def clear_market(model) -> None:
         (api_faced * api_spend).sum(axis=1) / np.where(api_weight > 0, api_weight, 1.0),
         api_faced.mean(axis=1),
     )
-    max_l = m.max_lerner
-    new_api = np.where(api_elasticity * max_l > 1.0, 1.0 / api_elasticity, max_l)
-    new_consumer = np.where(consumer_elasticity * max_l > 1.0, 1.0 / consumer_elasticity, max_l)
+    new_api = mkt.lerner_index(api_elasticity, m.max_lerner)
+    new_consumer = mkt.lerner_index(consumer_elasticity, m.max_lerner)
     user_share = product_total / total_users if total_users > 0 else product_total
     revenue_share = closed_total / total_revenue if total_revenue > 0 else closed_total
     for p, sp, pr, us, rs, la, lc, c in zip(
