@@ -1,4 +1,5 @@
-"""The Chinchilla scaling law, compute-optimal allocation and the capability score.
+"""The Chinchilla scaling law and compute-optimal allocation (the capability index built on it
+is ``sim.economics.capability``).
 
 Sources: Hoffmann et al. 2022 ("Training Compute-Optimal Large Language Models");
 Besiroglu et al. 2024, "Chinchilla Scaling: A replication attempt" (arXiv 2404.10102).
@@ -57,53 +58,6 @@ def loss_at_flop(
     """Loss of a model trained with ``flop`` (effective) FLOP at the chosen N/D split."""
     n, d = split_params_tokens(flop, law, params_multiplier)
     return loss_nats(n, d, law, extra_irreducible)
-
-
-def capability_score(
-    loss: float, law: ChinchillaConstants, midpoint_reducible_loss: float, steepness: float
-) -> float:
-    """Share of economically valuable tasks a model can do, in [0, 1).
-
-    A decreasing logistic function of the log of the reducible loss r = loss - E:
-    capability = 1 / (1 + (r / r_mid)^k). Logistic in ln r rather than in the loss itself
-    because ln r is close to linear in ln compute (a power law), so capability is an
-    S-curve in log compute, the usual assumption of compute-centric forecasts.
-    """
-    r = loss - law.E
-    if r <= 0.0:
-        return 1.0
-    return 1.0 / (1.0 + (r / midpoint_reducible_loss) ** steepness)
-
-
-def loss_for_capability(
-    capability: float, law: ChinchillaConstants, midpoint_reducible_loss: float, steepness: float
-) -> float:
-    """Inverse of capability_score: the loss (nats/token) at which a model scores ``capability``."""
-    capability = min(max(capability, 1e-12), 1 - 1e-12)
-    return law.E + midpoint_reducible_loss * ((1.0 - capability) / capability) ** (1.0 / steepness)
-
-
-def midpoint_reducible_loss(midpoint_flop: float, law: ChinchillaConstants) -> float:
-    """Reducible loss of a compute-optimal model trained with ``midpoint_flop``."""
-    return loss_at_flop(midpoint_flop, law) - law.E
-
-
-def effective_flop_for_capability(
-    capability: float, law: ChinchillaConstants, midpoint_reducible: float, steepness: float
-) -> float:
-    """Inverse of capability_score for a compute-optimal run with no ideas wall (FLOP).
-
-    Used to price a target capability (entry, imitation, learning-curve discounts). At the
-    compute-optimal split both loss terms are power laws in C with the same exponent
-    gamma = alpha * beta / (alpha + beta): loss(C) - E = K * (C / 6)^-gamma with
-    K = A * G^-alpha + B * G^beta, G as in compute_optimal_params, so the inverse is closed.
-    """
-    target_r = loss_for_capability(capability, law, midpoint_reducible, steepness) - law.E
-    a, b = law.alpha, law.beta
-    g = ((a * law.A) / (b * law.B)) ** (1.0 / (a + b))
-    gamma = a * b / (a + b)
-    k = law.A * g**-a + law.B * g**b
-    return 6.0 * (target_r / k) ** (-1.0 / gamma)
 
 
 def training_flop_from_params_tokens(params: float, tokens: float) -> float:
