@@ -14,7 +14,7 @@ import mesa
 
 from sim import frontier
 from sim.economics import funding as fin
-from sim.economics import progress
+from sim.economics import progress, research
 from sim.ledger import Ledger
 from sim.params import LabParams
 from sim.trained_models import Run, TrainedModel  # noqa: F401  (re-exported: what labs make)
@@ -63,8 +63,7 @@ class Lab(mesa.Agent):
         self.last_round_step = -(10**9)
         self.last_improvement_step = entry_step
         self.woke_up = False
-        self.ledger = Ledger()
-        self.compute_flop_this_step = 0.0
+        self.start_step()
 
     # ----------------------------------------------------------------- money
 
@@ -97,8 +96,16 @@ class Lab(mesa.Agent):
         self.last_margin_usd = (revenue_usd - serving_usd) / step_months
 
     def start_step(self) -> None:
+        """A fresh ledger and compute by use for this step, peak FLOP (every FLOP is used once):
+        the run's instalment, experiments and research copies, rationed by the compute market
+        when scarce; and the researcher-equivalents its copies add."""
         self.ledger = Ledger()
         self.compute_flop_this_step = 0.0
+        self.run_flop_this_step = 0.0
+        self.experiment_flop_this_step = 0.0
+        self.copies_flop_this_step = 0.0
+        self.experiment_spend_usd = 0.0
+        self.ai_researchers = 0.0
 
     @property
     def capability(self) -> float:
@@ -177,7 +184,6 @@ class Lab(mesa.Agent):
         # compute: a lab with too many engineers shrinks its team, not its runs to nothing.
         unspent = staff_budget - staff_spent if staff_budget > staff_spent else 0.0
         self._compute(budget * compute_share + unspent)
-        self._research()
 
     def _staff(self, staff_budget_usd: float) -> float:
         m = self.model
@@ -205,13 +211,36 @@ class Lab(mesa.Agent):
         return spent
 
     def _compute(self, compute_budget_usd: float) -> None:
+        """Pay the run's instalment; the rest of the compute budget is research compute,
+        split between experiments and (with ``ai_research``) copies of its best model."""
         if self.run is None:
             self._plan_run(compute_budget_usd)
+        m = self.model
         run = self.run
         committed = run.cost_per_step_usd if run is not None else 0.0
-        experiments = compute_budget_usd - committed if compute_budget_usd > committed else 0.0
-        self.pay("compute_spend_usd", committed + experiments)
-        self.compute_flop_this_step = (committed + experiments) * self.model.flop_per_usd_training
+        research = compute_budget_usd - committed if compute_budget_usd > committed else 0.0
+        self.pay("compute_spend_usd", committed + research)
+        flop_per_usd = m.flop_per_usd_training
+        copies = research * self._copies_share(research * flop_per_usd / m.dt_years)
+        self.run_flop_this_step = committed * flop_per_usd
+        self.experiment_spend_usd = research - copies
+        self.experiment_flop_this_step = (research - copies) * flop_per_usd
+        self.copies_flop_this_step = copies * flop_per_usd
+        self.compute_flop_this_step = (committed + research) * flop_per_usd
+
+    def _copies_share(self, research_flop_per_year: float) -> float:
+        """Share of research compute run as copies: as much as pays (research.copies_flop_share)."""
+        m = self.model
+        if not m.mech.ai_research.enabled or self.frontier is None:
+            return 0.0
+        ap = m.mech.algorithmic_progress
+        share, per_flop = research.copies_productivity(
+            self.frontier, m.mech.ai_research, m.hw.serving_utilization
+        )
+        lam, mu = ap.engineer_exponent, ap.experiment_exponent
+        return research.copies_flop_share(
+            research_flop_per_year, self.engineers, per_flop, lam, mu, share
+        )
 
     def _plan_run(self, compute_budget_usd: float) -> None:
         """Start a run: imitate a rival where that beats training, else train (grown or scratch).
@@ -279,18 +308,33 @@ class Lab(mesa.Agent):
             ladder_factor=ladder,
         )
 
-    def _research(self) -> None:
-        """Algorithmic efficiency, utilization and the research stock grow with engineers."""
+    def do_research(self, delivered_share: float) -> None:
+        """Algorithmic efficiency, utilization and the research stock grow with the research
+        effort (engineers and copies) and the experiment compute delivered this step
+        (``delivered_share``: what the compute market could supply of what was bought)."""
         m = self.model
         dt = m.dt_years
         engineers = self.engineers
+        effort = engineers
+        if self.copies_flop_this_step > 0.0:
+            self.copies_flop_this_step *= delivered_share
+            share, per_flop = research.copies_productivity(
+                self.frontier, m.mech.ai_research, m.hw.serving_utilization
+            )
+            self.ai_researchers = per_flop * self.copies_flop_this_step / dt
+            effort = research.research_effort(engineers, self.ai_researchers, share)
+            self.ai_researchers = effort - engineers
+        self.experiment_flop_this_step *= delivered_share
         ap = m.mech.algorithmic_progress
         if ap.enabled:
-            g = progress.algorithmic_growth_per_year(
-                engineers,
+            g = research.algorithmic_growth_per_year(
+                effort,
+                self.experiment_flop_this_step / dt,
                 ap.growth_per_year,
                 ap.reference_engineers,
+                ap.reference_experiment_flop_per_year,
                 ap.engineer_exponent,
+                ap.experiment_exponent,
                 math.exp(self.ln_a),
                 ap.difficulty_exponent,
             )
@@ -302,7 +346,7 @@ class Lab(mesa.Agent):
             self.utilization = progress.utilization_after(
                 self.utilization, ut.ceiling, ut.rate_per_year, factor, dt
             )
-        self.research_engineer_years += engineers * dt
+        self.research_engineer_years += effort * dt
 
     # -------------------------------------------------------------- outcomes
 

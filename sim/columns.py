@@ -30,7 +30,7 @@ TIMESERIES_COLUMNS = (
     "training_flop_per_usd",
     "serving_flop_per_usd",
     "largest_cluster_flop_per_s",
-    "world_compute_flop_per_s",
+    "world_compute_stock_flop_per_s",
     "compute_cap_flop",
     "potential_spending_usd_per_year",
     "market_spending_usd_per_year",
@@ -52,6 +52,10 @@ TIMESERIES_COLUMNS = (
     "lerner_revenue_weighted",
     "consumer_surplus_usd_per_year",
     "world_gdp_usd_per_year",
+    "compute_price_multiplier",
+    "ai_research_share",
+    "experiment_compute_flop",
+    "inference_compute_share",
 )
 
 LAB_COLUMNS = (
@@ -81,6 +85,8 @@ LAB_COLUMNS = (
     "run_in_progress",
     "run_physical_flop",
     "completed_runs",
+    "experiment_compute_spend_usd",
+    "ai_researchers",
 )
 
 MODEL_COLUMNS = (

@@ -258,7 +258,7 @@ class MesaInterface:
     # Compute and the overhang
     flop_per_usd = _measure("flop_per_usd")
     largest_cluster_flop_per_s = _measure("largest_cluster_flop_per_s")
-    world_compute_flop_per_s = _measure("world_compute_flop_per_s")
+    world_compute_stock_flop_per_s = _measure("world_compute_stock_flop_per_s")
     runnable_tokens_per_s = _measure("runnable_tokens_per_s")
     runnable_copies = _measure("runnable_copies")
     training_to_serving_ratio = _measure("training_to_serving_ratio")

@@ -24,6 +24,7 @@ from sim.mesa_api import SCENARIO_SEED, LabRaceScenario, MesaInterface
 from sim.params import LabParams, Scenario, format_year_month, parse_year_month
 from sim.phases import (
     books,
+    compute,
     decisions,
     deployment,
     entry_exit,
@@ -104,6 +105,20 @@ class LabRaceModel(MesaInterface, mesa.Model):
         self.largest_run_cost_usd = 0.0
         # Markets for compute and products.
         self.compute_price_multiplier = 1.0
+        # The world's compute stock (peak FLOP/s) and the largest cluster it allows.
+        self.compute_stock_flop_per_s = min(
+            self.hw.world_compute_flop_per_s_start, self.power_limit_flop_per_s_path[0]
+        )
+        self.cluster_flop_per_s = hw.cluster_flop_per_s(
+            self.cluster_trend_flop_per_s_path[0],
+            self.compute_stock_flop_per_s,
+            self.hw.max_cluster_share,
+        )
+        self.stock_this_step_flop_per_s = self.compute_stock_flop_per_s
+        self.cluster_this_step_flop_per_s = self.cluster_flop_per_s
+        self.compute_delivered_share = 1.0  # of what labs bought, what the stock could supply
+        self.serving_flop = 0.0  # this step, peak FLOP
+        self.compute_used_flop = 0.0  # this step, every use, peak FLOP
         self.segment_buying = np.zeros(len(self.segments.names))  # adopted buying shares
         self.potential_spending_usd_per_year = 0.0
         self.spending_usd_per_year = 0.0
@@ -158,10 +173,11 @@ class LabRaceModel(MesaInterface, mesa.Model):
         runs.complete_runs(self)
         deployment.release_decisions(self)
         market.clear_market(self)
+        compute.clear_compute(self)
+        compute.research(self)
         finance.settle(self)
         knowledge.spread(self)
         knowledge.learn(self)
-        prices.update_supply(self)
         self.recorder.record(self.k)
         self.k += 1
         if self.k >= self.n_steps:
@@ -235,9 +251,7 @@ class LabRaceModel(MesaInterface, mesa.Model):
         for that long (never longer than max_run_months), and under any compute cap."""
         limit = math.inf
         if self.mech.parallelism_limit.enabled:
-            limit = hw.max_run_flop(
-                self.cluster_flop_per_s_path[self.k], min(months, self.hw.max_run_months)
-            )
+            limit = hw.max_run_flop(self.cluster_flop_per_s, min(months, self.hw.max_run_months))
         return min(limit, self.compute_cap_flop() / utilization)
 
     def funding_multiplier(self, lab: Lab) -> float:

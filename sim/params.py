@@ -8,7 +8,6 @@ frozen objects, never raw dicts.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -164,6 +163,17 @@ class CostShares(Frozen):
         return self
 
 
+class PowerRegime(Frozen):
+    """From ``start`` on, the power available to AI grows at this rate (1: it stalls)."""
+
+    start: YearMonth
+    growth_per_year: Annotated[Real, Field(ge=0.5, le=100)] = Field(
+        description="Yearly growth factor of the power for AI accelerators from this date."
+    )
+
+    _check_start = field_validator("start", mode="before")(_coerce_year_month)
+
+
 class HardwareParams(Frozen):
     """Price-performance, hardware types, parallelism and supply (MODEL.md, "Hardware")."""
 
@@ -217,11 +227,83 @@ class HardwareParams(Frozen):
     )
     world_compute_flop_per_s_start: Annotated[Real, Field(ge=1e12, le=1e27)] = Field(
         1.5e20,
-        description="Installed AI accelerator compute at the start (peak FLOP/s). Epoch (2025): "
-        "NVIDIA's installed base grows 2.3x/yr to ~4e21 in 2024, so ~1.5e20 in 2020.",
+        description="Installed AI accelerator compute at the start (peak FLOP/s), the world's "
+        "compute stock. Epoch (2025): NVIDIA's installed base grows 2.3x/yr to ~4e21 in 2024, "
+        "so ~1.5e20 in 2020.",
     )
-    world_compute_growth_per_year: GrowthFactor = Field(
-        2.3, description="Growth of installed AI compute, 2.3x/yr (Epoch 2025)."
+    depreciation_per_year: Annotated[Real, Field(ge=0, le=0.9)] = Field(
+        0.2,
+        description="Share of the compute stock retired per year: accelerators last ~4-5 years "
+        "(Epoch 2025); Davidson's Full Takeoff Model uses 20%/yr.",
+    )
+    capex_flop_per_s_per_usd_start: Annotated[Real, Field(ge=1e6, le=1e15)] = Field(
+        6.7e9,
+        description="Peak FLOP/s one USD of hardware buys at the start, improving as accelerator "
+        "price-performance does: 2020, an 8-V100 DGX-1 (1e15 FLOP/s) listed at $149k.",
+    )
+    outside_capex_usd_per_year_start: Annotated[Real, Field(ge=0, le=1e13)] = Field(
+        3.0e10,
+        description="AI hardware bought at the start by everyone but the modelled labs (clouds' "
+        "other customers, big tech's own products). Fitted so that the stock grows ~2.3x/yr "
+        "over 2020-2023 (Epoch 2025) with the modelled labs' reinvested spending on top.",
+    )
+    outside_capex_growth_per_year: GrowthFactor = Field(
+        1.6,
+        description="Growth of that outside spending (nominal): NVIDIA's data-centre revenue "
+        "grew ~1.5x/yr from 2020 to 2022; a stock growing 2.3x/yr while price-performance gains "
+        "1.4x/yr needs ~1.6x/yr.",
+    )
+    outside_capex_max_gdp_share: Annotated[Real, Field(ge=0, le=0.2)] = Field(
+        0.005,
+        description="Ceiling on that outside spending as a share of world GDP (assumption: ten "
+        "times its 2023 share, ~0.05%; beyond it, the stock grows only with what the labs pay).",
+    )
+    lab_reinvestment_share: Fraction = Field(
+        0.5,
+        description="Share of what labs pay for compute (runs, experiments, research copies, "
+        "serving) that cloud providers spend on new accelerators (assumption: hyperscalers' "
+        "capex ran at roughly half their cloud revenue in 2023).",
+    )
+    fab_capacity_flop_per_s_per_year_start: Annotated[Real, Field(ge=1e12, le=1e30)] = Field(
+        6.0e20,
+        description="New accelerator FLOP/s the world's fabs and packaging lines can make per "
+        "year at the start (assumption: about twice what was bought in 2020).",
+    )
+    fab_growth_per_year: GrowthFactor = Field(
+        2.0,
+        description="Growth of that capacity in FLOP/s: chips ~1.4x/yr times price-performance "
+        "~1.4x/yr (assumption; Epoch 2024, 'Can AI scaling continue through 2030?', puts "
+        "AI chip production growth at 1.3-2x/yr).",
+    )
+    power_watts_start: Annotated[Real, Field(ge=1e6, le=1e13)] = Field(
+        1.5e9,
+        description="Power available to AI accelerators at the start, W (assumption: the 2020 "
+        "stock drew ~0.6 GW at 2.4e11 FLOP/s per W).",
+    )
+    power_growth_per_year: GrowthFactor = Field(
+        1.4,
+        description="Growth of that power (assumption; Epoch 2024 finds power the binding "
+        "constraint on 2030 training runs).",
+    )
+    power_regimes: tuple[PowerRegime, ...] = Field(
+        (), description="Later growth rates of the power for AI, e.g. a stall; ordered by start."
+    )
+    flop_per_s_per_watt_start: Annotated[Real, Field(ge=1e6, le=1e16)] = Field(
+        2.4e11,
+        description="Peak FLOP/s per W drawn at the wall at the start: a DGX-1 (1e15 FLOP/s, "
+        "3.5 kW) with a PUE of 1.2.",
+    )
+    flop_per_watt_doubling_time_years: DoublingYears = Field(
+        2.5,
+        description="Doubling time of FLOP/s per W (assumption: Epoch's ML hardware energy "
+        "efficiency trend, ~2-3 years).",
+    )
+    max_cluster_share: Annotated[Real, Field(gt=0, le=1)] = Field(
+        0.05,
+        description="Largest share of the world's compute stock in one training cluster "
+        "(assumption: the largest clusters held ~1-3% of installed compute in 2020-2023): the "
+        "largest cluster is min(its trend, this share of the stock), so it grows with the "
+        "stock when the stock is what limits it.",
     )
 
     @model_validator(mode="after")
@@ -229,6 +311,9 @@ class HardwareParams(Frozen):
         starts = [parse_year_month(r.start) for r in self.regimes]
         if starts != sorted(starts):
             raise ValueError("regimes must be ordered by start date")
+        power = [parse_year_month(r.start) for r in self.power_regimes]
+        if power != sorted(power):
+            raise ValueError("power_regimes must be ordered by start date")
         return self
 
 
@@ -515,26 +600,73 @@ class Switch(Frozen):
 
 
 class AlgorithmicProgress(Switch):
-    """ln A grows at g0 * (engineers / E_ref)^lambda * A^-beta per year (Ho et al. 2024)."""
+    """ln A grows at g0 * (R / R_ref)^lambda * (X / X_ref)^mu * A^-beta per year: research
+    effort R (engineers, plus AI copies with ``ai_research``) and experiment compute X, with
+    diminishing returns in both and ideas getting harder (semi-endogenous, Jones 1995)."""
 
     growth_per_year: Annotated[Real, Field(gt=0, le=5)] = Field(
-        math.log(2.8),
-        description="g0 in ln(A)/year at reference_engineers: ln 2.8 (LLM compute for fixed "
-        "performance halves every ~8 months, Ho et al. 2024, arXiv 2403.05812).",
+        1.0,
+        description="g0 in ln(A)/year at reference_engineers and reference experiment compute. "
+        "Fitted so that a frontier lab's combined effective-compute gain (algorithms, learning "
+        "curve, warm starts, reverse distillation) is ~2.8x/yr over 2020-2023 (LLM compute for "
+        "fixed performance halves every ~8 months, Ho et al. 2024, arXiv 2403.05812).",
     )
     reference_engineers: Annotated[Real, Field(ge=10, le=1e6)] = Field(
         800.0,
-        description="E_ref: research headcount at which ln A grows at g0; a 2020 frontier lab "
-        "(DeepMind had ~1,000 staff, most in research), so the leader in A gains ~2.8x/yr.",
+        description="R_ref: research headcount (researcher-equivalents) at which ln A grows at "
+        "g0; a 2020 frontier lab (DeepMind had ~1,000 staff, most in research).",
     )
     engineer_exponent: Fraction = Field(
         0.5, description="lambda: diminishing returns to researchers (stepping on toes)."
     )
-    difficulty_exponent: Annotated[Real, Field(ge=0, le=2)] = Field(
-        0.2,
+    reference_experiment_flop_per_year: Annotated[Real, Field(ge=1e18, le=1e40)] = Field(
+        1e26,
+        description="X_ref: experiment compute (physical FLOP per year) at which ln A grows at "
+        "g0; a 2020 frontier lab's non-final-run compute (~$0.4B at 2.5e17 FLOP/USD).",
+    )
+    experiment_exponent: Fraction = Field(
+        0.3,
+        description="mu: returns to experiment compute in research (assumption: final runs are "
+        "10-30% of R&D compute, Epoch 2025, so labs buy experiments because they pay; below "
+        "lambda, as a hired researcher brings ideas and compute only tests them).",
+    )
+    difficulty_exponent: Annotated[Real, Field(ge=0, le=4)] = Field(
+        0.45,
         description="beta: ideas get harder to find, growth falls as A^-beta (Jones 1995; Bloom "
-        "et al. 2020). 0.2 keeps a frontier lab near 2.8x/yr over 2020-24 while its research "
-        "staff grows about fivefold.",
+        "et al. 2020). With research inputs growing ~3x/yr it holds a frontier lab near Ho et "
+        "al.'s rate instead of letting growth compound.",
+    )
+
+
+class AiResearch(Switch):
+    """Copies of a lab's own best model do research (MODEL.md, "AI research from the
+    overhang"): they add researcher-equivalents in proportion to the share of research tasks
+    their time horizon reaches; humans still do the rest (Amdahl: effort at most
+    engineers / (1 - share))."""
+
+    enabled: Flag = Field(
+        False,
+        description="Off by default: whether copies of 2020s models do frontier research is "
+        "the open question; scenario ai-rnd-feedback switches it on.",
+    )
+    research_task_median_minutes: Annotated[Real, Field(gt=0, le=1e7)] = Field(
+        480.0,
+        description="Median length of a research task in expert time (assumption: a working "
+        "day; METR's RE-Bench tasks take experts ~8 hours).",
+    )
+    research_task_sigma_ln: Annotated[Real, Field(gt=0, le=10)] = Field(
+        1.5,
+        description="Spread (sigma of ln minutes) of research task lengths (assumption: most "
+        "tasks between an hour and a week).",
+    )
+    tokens_per_task_hour: Annotated[Real, Field(ge=1e3, le=1e9)] = Field(
+        3e5,
+        description="Tokens a model generates to do an hour of an expert's research task "
+        "(assumption: agentic runs on METR's hour-long tasks use 1e5-1e6 tokens; a human "
+        "writing at 10 tokens/s would use 3.6e4).",
+    )
+    hours_per_researcher_year: Annotated[Real, Field(ge=100, le=8760)] = Field(
+        2000.0, description="Working hours of a human researcher per year."
     )
 
 
@@ -582,9 +714,15 @@ class ParallelismLimit(Switch):
 
 
 class ComputeSupply(Switch):
-    """Prices rise when labs want more compute than the world stock offers."""
+    """Labs rent from the world's compute stock: when they want more than their usable share
+    of it, the price rises (a scarcity premium) and flexible uses (experiments, research
+    copies) are rationed so that no FLOP is used twice."""
 
-    enabled: Flag = Field(False, description="Off by default: rented compute is not scarce.")
+    enabled: Flag = Field(
+        True,
+        description="false: labs rent what they pay for at trend prices, however much that "
+        "is (the stock still grows and bounds the largest cluster).",
+    )
     usable_share: Annotated[Real, Field(ge=0.001, le=1)] = Field(
         0.3, description="Share of the world's AI compute that frontier labs can rent."
     )
@@ -739,6 +877,7 @@ class Mechanisms(Frozen):
     """Every mechanism of MODEL.md, each with its switch and its strength."""
 
     algorithmic_progress: AlgorithmicProgress = AlgorithmicProgress()
+    ai_research: AiResearch = AiResearch()
     utilization: Utilization = Utilization()
     spillovers: Spillovers = Spillovers()
     belief_learning: BeliefLearning = BeliefLearning()

@@ -1,5 +1,6 @@
-"""Exogenous paths: price-performance of each workload, the largest cluster, the world's compute
-stock, the talent pool and salaries, world GDP, the customer segments, and the windows of
+"""Exogenous paths: price-performance of each workload and of hardware bought, the largest
+cluster's trend, the limits on the world's compute stock (fabs, power) and the spending on it
+from outside the modelled labs, the talent pool and salaries, world GDP, the customer segments, and the windows of
 compute caps and funding shocks.
 
 They depend on the scenario alone, so they are computed once per ``Scenario`` object and shared,
@@ -22,9 +23,11 @@ SCHEDULE_ATTRIBUTES = (
     "flop_per_usd_training_path",
     "flop_per_usd_serving_path",
     "accelerator_flop_per_usd_path",
-    "cluster_flop_per_s_path",
-    "world_compute_flop_per_s_path",
-    "world_deliverable_run_flop_path",
+    "cluster_trend_flop_per_s_path",
+    "capex_flop_per_s_per_usd_path",
+    "outside_capex_usd_per_year_path",
+    "fab_limit_flop_per_s_per_year_path",
+    "power_limit_flop_per_s_path",
     "talent_pool_path",
     "base_salary_path",
     "gdp_path",
@@ -98,20 +101,21 @@ def exogenous_paths(model) -> dict:
         "accelerator_flop_per_usd_path": h.flop_per_usd_start
         * shocks
         * 2.0 ** hw.log2_improvement(years, segments["accelerator"]),
-        "cluster_flop_per_s_path": hw.largest_cluster_flop_per_s(
+        "cluster_trend_flop_per_s_path": hw.largest_cluster_flop_per_s(
             h.largest_cluster_flop_per_s_start, h.largest_cluster_growth_per_year, elapsed
         ),
-        "world_compute_flop_per_s_path": hw.world_compute_flop_per_s(
-            h.world_compute_flop_per_s_start, h.world_compute_growth_per_year, elapsed
+        "capex_flop_per_s_per_usd_path": h.capex_flop_per_s_per_usd_start
+        * shocks
+        * 2.0 ** hw.log2_improvement(years, segments["accelerator"]),
+        "fab_limit_flop_per_s_per_year_path": h.fab_capacity_flop_per_s_per_year_start
+        * h.fab_growth_per_year**elapsed,
+        "power_limit_flop_per_s_path": hw.power_limit_flop_per_s(
+            power_watts(h, years, t0),
+            h.flop_per_s_per_watt_start * 2.0 ** (elapsed / h.flop_per_watt_doubling_time_years),
         ),
     }
     for name, values in arrays.items():
         out[name] = tuple(np.asarray(values, dtype=float).tolist())
-    # The largest run the world's compute stock could deliver at each step.
-    out["world_deliverable_run_flop_path"] = tuple(
-        hw.max_run_flop(flop_per_s, h.max_run_months)
-        for flop_per_s in out["world_compute_flop_per_s_path"]
-    )
     # Talent pool and salaries before demand pressure.
     elapsed_years = [model.year_at(k) - t0 for k in range(n_steps + 1)]
     out["talent_pool_path"] = tuple(
@@ -125,6 +129,14 @@ def exogenous_paths(model) -> dict:
         mkt.world_gdp_usd_per_year(m.gdp_usd_per_year_start, m.gdp_growth_per_year, y)
         for y in elapsed_years
     )
+    # Hardware bought by everyone but the modelled labs: its trend, at most a share of GDP.
+    out["outside_capex_usd_per_year_path"] = tuple(
+        min(
+            h.outside_capex_usd_per_year_start * h.outside_capex_growth_per_year**y,
+            h.outside_capex_max_gdp_share * gdp,
+        )
+        for y, gdp in zip(elapsed_years, out["gdp_path"], strict=True)
+    )
     out["segments"] = mkt.make_segments(m)
     out["_caps"] = tuple(
         (*model.event_window(e), e.max_training_flop)
@@ -137,3 +149,16 @@ def exogenous_paths(model) -> dict:
         if e.type == "funding_shock"
     )
     return out
+
+
+def power_watts(h, years: np.ndarray, t0: float) -> np.ndarray:
+    """Power available to AI accelerators at each of ``years``: growing at
+    ``power_growth_per_year``, then at each regime's rate from its start."""
+    segments = [(t0, h.power_growth_per_year)] + [
+        (parse_year_month(r.start), r.growth_per_year) for r in h.power_regimes
+    ]
+    log_power = np.full(len(years), np.log(h.power_watts_start))
+    for i, (start, growth) in enumerate(segments):
+        end = segments[i + 1][0] if i + 1 < len(segments) else np.inf
+        log_power += np.clip(years - start, 0.0, end - start) * np.log(growth)
+    return np.exp(log_power)

@@ -134,10 +134,10 @@ def test_a_slider_rounding_the_scenarios_value_is_not_a_change():
 
     changes = []
     _, rc = _render(ParameterPanel(_model().spec, lambda *change: changes.append(change)))
-    growth = next(
-        s for s in rc.find(v.Slider).widgets if s.label.startswith("algorithmic progress")
+    doubling = next(
+        s for s in rc.find(v.Slider).widgets if s.label.startswith("hardware: doubling time")
     )
-    growth.v_model = 1.02  # ln 2.8 = 1.0296... on a 0.02 grid from 0.2
+    doubling.v_model = 2.05  # the scenario's 2.07 years on a 0.05 grid from 1.0
     assert changes == []
 
 
@@ -150,8 +150,8 @@ def test_switch_panel_has_a_checkbox_per_mechanism_with_the_scenarios_state():
     changes = []
     _, rc = _render(SwitchPanel(spec, lambda *change: changes.append(change)))
     boxes = {b.label: b for b in rc.find(v.Checkbox).widgets}
-    assert len(boxes) == 16
-    assert boxes["imitation"].v_model is True and boxes["compute supply"].v_model is False
+    assert len(boxes) == 17
+    assert boxes["imitation"].v_model is True and boxes["ai research"].v_model is False
     boxes["entry"].v_model = False
     assert changes == [("mechanisms.entry.enabled", False)]
 

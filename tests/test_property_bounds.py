@@ -44,7 +44,7 @@ NEVER_EMPTY = {
         "step",
         "n_active",
         "flop_per_usd",
-        "world_compute_flop_per_s",
+        "world_compute_stock_flop_per_s",
         "salary_usd_per_year",
         "best_algorithmic_efficiency",
     ),

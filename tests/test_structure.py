@@ -62,7 +62,11 @@ def test_advance_is_one_line_per_phase():
     body = inspect.getsource(LabRaceModel.advance).split('"""')[-1]
     calls = [line.strip() for line in body.splitlines() if line.strip().endswith("(self)")]
     assert calls[0] == "books.open_books(self)"
-    assert calls[-1].startswith("prices.update_supply")
+    assert calls[-1] == "knowledge.learn(self)"
+    # Compute is cleared (rationed, priced, invested) after the market has taken its serving,
+    # and research uses what was delivered.
+    assert calls.index("compute.clear_compute(self)") == calls.index("market.clear_market(self)") + 1
+    assert calls.index("compute.research(self)") == calls.index("compute.clear_compute(self)") + 1
     # Every phase is a function of a module under sim/phases, called with the model alone.
     phases = {p.stem for p in (SIM / "phases").glob("*.py")} - {"__init__"}
     assert {c.split(".")[0] for c in calls} <= phases

@@ -130,6 +130,34 @@ def labs_with_run_at_least(models: pd.DataFrame | None, flop: float, at: str) ->
     return float(models.loc[done & big & (models["method"] != "distilled"), "lab"].nunique())
 
 
+def effective_compute_gain_per_year(models: pd.DataFrame | None, start: str, end: str) -> float:
+    """Growth per year of effective over training FLOP in the runs of the frontier lab (the
+    lab of the most capable model completed by ``end``), log-linear fit over its runs
+    completed from ``start`` to ``end``: the combined gain from algorithms, learning curve,
+    warm starts, reverse distillation and AI research, which is what Ho et al. (2024) measure
+    as compute for fixed performance. Distilled tiers and imitations are not runs of its own
+    recipe and are left out."""
+    if not has_columns(models, "lab", "completed", "training_flop", "effective_flop", "method"):
+        return math.nan
+    done = models["completed"].notna() & (models["completed"].astype(str) <= end)
+    own = models["method"].isin(("scratch", "warm_start")) & (models["training_flop"] > 0)
+    by_end = models[done & own]
+    if by_end.empty:
+        return math.nan
+    lab = by_end.loc[by_end["capability"].idxmax(), "lab"]
+    runs = by_end[(by_end["lab"] == lab) & (by_end["completed"].astype(str) >= start)]
+    if len(runs) < 2:
+        return math.nan
+    years = runs["completed"].astype(str).map(parse_year_month).to_numpy(dtype=float)
+    if np.ptp(years) <= 0:
+        return math.nan
+    log_ratio = np.log(
+        runs["effective_flop"].to_numpy(float) / runs["training_flop"].to_numpy(float)
+    )
+    slope = np.polyfit(years, log_ratio, 1)[0]
+    return float(math.exp(slope))
+
+
 @dataclass(frozen=True)
 class Measure:
     """A registered measure: the function over a run's tables and a probe's fields, the
@@ -161,6 +189,12 @@ MEASURES: dict[str, Measure] = {
         ("products",),
         ("threshold_at", "at"),
         "USD per Mtok",
+    ),
+    "effective_compute_gain_per_year": Measure(
+        lambda t, p: effective_compute_gain_per_year(t.models, p.start, p.end),
+        ("models",),
+        ("from", "to"),
+        "factor per year",
     ),
     "labs_with_run_at_least": Measure(
         lambda t, p: labs_with_run_at_least(t.models, p.flop, p.at),

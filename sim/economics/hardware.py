@@ -2,7 +2,8 @@
 
 Sources: Hobbhahn & Besiroglu (Epoch 2022) for FLOP/USD doubling times; Epoch (2023) for
 memory (~4 years); Pilz et al. (Epoch 2025) for the largest clusters (2.5x/yr); Epoch (2025)
-for installed AI compute (2.3x/yr). Time is in years (float).
+for installed AI compute (2.3x/yr); Epoch (2024, "Can AI scaling continue through 2030?") for
+power and chip production as the limits on the stock. Time is in years (float).
 """
 
 from __future__ import annotations
@@ -70,11 +71,39 @@ def max_run_flop(cluster_flop_per_s: float, max_run_months: float) -> float:
     return cluster_flop_per_s * max_run_months * SECONDS_PER_MONTH
 
 
-def world_compute_flop_per_s(
-    start_flop_per_s: float, growth_per_year: float, years_since_start: float
+def stock_after_flop_per_s(
+    stock_flop_per_s: float,
+    new_flop_per_s: float,
+    depreciation_per_year: float,
+    dt_years: float,
+    power_limit_flop_per_s: float = math.inf,
 ) -> float:
-    """Installed AI compute, peak FLOP/s (Epoch 2025: 2.3x/yr)."""
-    return start_flop_per_s * growth_per_year**years_since_start
+    """The compute stock a step later: what survives depreciation plus what was installed,
+    never more than the power available can run."""
+    after = stock_flop_per_s * (1.0 - depreciation_per_year) ** dt_years + new_flop_per_s
+    return after if after < power_limit_flop_per_s else max(power_limit_flop_per_s, 0.0)
+
+
+def installed_flop_per_s(
+    capex_usd: float, capex_flop_per_s_per_usd: float, fab_limit_flop_per_s: float
+) -> float:
+    """New FLOP/s installed: what the spending buys at today's hardware prices, at most what
+    the fabs can make."""
+    bought = capex_usd * capex_flop_per_s_per_usd
+    return bought if bought < fab_limit_flop_per_s else fab_limit_flop_per_s
+
+
+def power_limit_flop_per_s(power_watts: float, flop_per_s_per_watt: float) -> float:
+    """The largest stock the power for AI can run (peak FLOP/s)."""
+    return power_watts * flop_per_s_per_watt
+
+
+def cluster_flop_per_s(
+    trend_flop_per_s: float, stock_flop_per_s: float, max_cluster_share: float
+) -> float:
+    """The largest cluster: its engineering trend, at most a share of the world's stock."""
+    cap = max_cluster_share * stock_flop_per_s
+    return trend_flop_per_s if trend_flop_per_s < cap else cap
 
 
 def supply_price_multiplier(

@@ -8,6 +8,10 @@ training cluster delivers 6 p D / N FLOP/s and a token costs 2 p FLOP, so it can
 from __future__ import annotations
 
 HUMAN_TOKENS_PER_S = 10.0
+# "What the existing stock could train": installed compute for six months (issue 12's
+# definition; a run of half a year is the frontier's norm).
+STOCK_OVERHANG_MONTHS = 6.0
+SECONDS_PER_MONTH = 365.25 * 24 * 3600 / 12
 
 
 def runnable_tokens_per_s(training_flop: float, params: float, run_seconds: float) -> float:
@@ -32,6 +36,11 @@ def runnable_copies(
 def training_to_serving_ratio(training_cost_usd: float, serving_cost_per_mtok_usd: float) -> float:
     """Training cost over the cost of serving a million tokens."""
     return training_cost_usd / serving_cost_per_mtok_usd
+
+
+def stock_deliverable_flop(stock_flop_per_s: float) -> float:
+    """Physical FLOP the whole stock delivers in STOCK_OVERHANG_MONTHS."""
+    return stock_flop_per_s * STOCK_OVERHANG_MONTHS * SECONDS_PER_MONTH
 
 
 def hardware_overhang(deliverable_training_flop: float, largest_run_training_flop: float) -> float:

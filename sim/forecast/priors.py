@@ -12,7 +12,7 @@ parameters:
   hardware.doubling_time_years: {dist: lognormal, ci80: [1.9, 2.8], why: "Epoch 2022: ..."}
   world.progress_regime: {dist: choice, values: [scaling, mixed], weights: [0.7, 0.3], why: ...}
 correlations:
-  - {between: [hardware.largest_cluster_growth_per_year, hardware.world_compute_growth_per_year],
+  - {between: [hardware.largest_cluster_growth_per_year, hardware.power_growth_per_year],
      rho: 0.6, why: "..."}
 ```
 

@@ -1,15 +1,12 @@
 """Prices of compute and talent: set at the start of a step from the exogenous paths and the
-compute supply; the supply's scarcity multiplier is updated at the end of the step.
+compute market's scarcity multiplier (``sim.phases.compute`` updates it at the end of a step).
 
 ``set_prices`` reads the step's price-performance, talent pool and base salary, the labs'
 headcount and the price multiplier; it changes the model's FLOP/$ for training and serving,
-salary and talent pool, and the hiring room of the step. ``update_supply`` reads the compute
-the labs used this step and the world's compute stock; it changes the price multiplier.
+salary and talent pool, and the hiring room of the step.
 """
 
 from __future__ import annotations
-
-from sim.economics import hardware as hw
 
 
 def set_prices(model) -> None:
@@ -34,18 +31,4 @@ def set_prices(model) -> None:
     model._hiring = (
         unemployed if unemployed > 0.0 else 0.0,
         employed if employed > 1e-9 else 1e-9,
-    )
-
-
-def update_supply(model) -> None:
-    cs = model.mech.compute_supply
-    if not cs.enabled:
-        model.compute_price_multiplier = 1.0
-        return
-    demand = sum(lab.compute_flop_this_step for lab in model.active) / (
-        model.step_months * hw.SECONDS_PER_MONTH
-    )
-    supply = cs.usable_share * model.world_compute_flop_per_s_path[min(model.k, model.n_steps)]
-    model.compute_price_multiplier = hw.supply_price_multiplier(
-        demand * model.compute_price_multiplier, supply, cs.price_elasticity
     )

@@ -125,6 +125,10 @@ class Recorder:
             else math.nan
         )
         largest = model.largest_physical_flop
+        experiment_flop = sum([lab.experiment_flop_this_step for lab in active])
+        ai = sum([lab.ai_researchers for lab in active])
+        effort = ai + sum([lab.engineers for lab in active])
+        ai_research_share = ai / effort if effort > 0 else 0.0
         cap = model.compute_cap_flop()
         c = conc.concentration(shares) if sold else _NO_MARKET
         self.timeseries.append(
@@ -148,8 +152,8 @@ class Recorder:
                 model.accelerator_flop_per_usd_path[k],
                 model.flop_per_usd_training,
                 model.flop_per_usd_serving,
-                model.cluster_flop_per_s_path[k],
-                model.world_compute_flop_per_s_path[k],
+                model.cluster_this_step_flop_per_s,
+                model.stock_this_step_flop_per_s,
                 cap if cap != math.inf else math.nan,
                 model.potential_spending_usd_per_year,
                 model.spending_usd_per_year,
@@ -162,7 +166,9 @@ class Recorder:
                 tokens_per_s,
                 oh.runnable_copies(tokens_per_s),
                 ratio,
-                oh.hardware_overhang(model.world_deliverable_run_flop_path[k], largest),
+                oh.hardware_overhang(
+                    oh.stock_deliverable_flop(model.stock_this_step_flop_per_s), largest
+                ),
                 oh.hardware_overhang(richest * model.flop_per_usd_training, largest),
                 len(model.models),
                 model.open_weights_user_share,
@@ -171,6 +177,10 @@ class Recorder:
                 model.lerner_revenue_weighted,
                 model.consumer_surplus_usd_per_year,
                 model.gdp_usd_per_year,
+                model.compute_price_multiplier,
+                ai_research_share,
+                experiment_flop,
+                model.serving_flop / model.compute_used_flop if model.compute_used_flop else 0.0,
             )
         )
         gone = model.left_this_step()
@@ -251,4 +261,6 @@ def _lab_row(k: int, date: str, lab: Lab, revenue_share: float) -> tuple:
         run.kind if run else "",
         run.physical_flop if run else 0.0,
         lab.completed_runs,
+        lab.experiment_spend_usd,
+        lab.ai_researchers,
     )

@@ -1,0 +1,92 @@
+"""The compute market and the world's compute stock (MODEL.md, "Hardware": compute is a stock).
+
+``clear_compute`` reads the compute the labs bought this step (run instalments, experiments,
+research copies: when they acted) and what serving their customers took (when the market
+cleared), the world's compute stock and the labs' usable share of it. Changes: when the labs
+want more than their share, the runs, experiments and copies are rationed in proportion
+(serving contracted customers comes first), so that no FLOP is used twice and none that does
+not exist; the price multiplier of the next step (a scarcity premium); the stock (depreciation
+plus what this step's spending installs, within the fabs' capacity and the power available);
+the largest cluster. ``research`` then lets each lab learn from the research compute it got.
+"""
+
+from __future__ import annotations
+
+from sim.economics import hardware as hw
+
+
+def clear_compute(model) -> None:
+    labs = model.active
+    seconds = model.step_months * hw.SECONDS_PER_MONTH
+    k = model.k
+    serving_flop = 0.0
+    bought_flop = 0.0
+    spend_usd = 0.0
+    for lab in labs:
+        led = lab.ledger
+        serving_flop += led.serving_spend_usd * model.flop_per_usd_serving
+        bought_flop += lab.compute_flop_this_step
+        spend_usd += led.compute_spend_usd + led.serving_spend_usd
+    cs = model.mech.compute_supply
+    delivered = 1.0
+    if cs.enabled:
+        available = cs.usable_share * model.compute_stock_flop_per_s * seconds
+        if bought_flop > 0.0 and serving_flop + bought_flop > available:
+            room = available - serving_flop
+            delivered = room / bought_flop if room > 0.0 else 0.0
+        # Next step's price: the premium that would bring this step's demand at trend prices
+        # down to the supply.
+        demand = (serving_flop + bought_flop) * model.compute_price_multiplier / seconds
+        model.compute_price_multiplier = hw.supply_price_multiplier(
+            demand, cs.usable_share * model.compute_stock_flop_per_s, cs.price_elasticity
+        )
+    else:
+        model.compute_price_multiplier = 1.0
+    model.compute_delivered_share = delivered
+    if delivered < 1.0:
+        for lab in labs:
+            # A run gets fewer FLOP than it paid for this step: the scarcity price, ex post.
+            if lab.run is not None and lab.run_flop_this_step > 0.0:
+                lab.run.physical_flop -= (1.0 - delivered) * lab.run_flop_this_step
+            lab.run_flop_this_step *= delivered
+            lab.compute_flop_this_step *= delivered
+    model.serving_flop = serving_flop
+    model.compute_used_flop = serving_flop + bought_flop * delivered
+    invest(model, spend_usd, k)
+
+
+def invest(model, labs_spend_usd: float, k: int) -> None:
+    """The stock a step later: depreciation, then what outside buyers and the clouds
+    (reinvesting a share of what labs paid) install, within fab capacity and power."""
+    h = model.hw
+    dt = model.dt_years
+    model.stock_this_step_flop_per_s = model.compute_stock_flop_per_s
+    model.cluster_this_step_flop_per_s = model.cluster_flop_per_s
+    capex = model.outside_capex_usd_per_year_path[k] * dt + h.lab_reinvestment_share * (
+        labs_spend_usd
+    )
+    new = hw.installed_flop_per_s(
+        capex,
+        model.capex_flop_per_s_per_usd_path[k],
+        model.fab_limit_flop_per_s_per_year_path[k] * dt,
+    )
+    nxt = min(k + 1, model.n_steps)
+    model.compute_stock_flop_per_s = hw.stock_after_flop_per_s(
+        model.compute_stock_flop_per_s,
+        new,
+        h.depreciation_per_year,
+        dt,
+        model.power_limit_flop_per_s_path[nxt],
+    )
+    model.cluster_flop_per_s = hw.cluster_flop_per_s(
+        model.cluster_trend_flop_per_s_path[nxt],
+        model.compute_stock_flop_per_s,
+        h.max_cluster_share,
+    )
+
+
+def research(model) -> None:
+    """Each lab's research step, on the experiment compute and copies it was delivered."""
+    delivered = model.compute_delivered_share
+    for lab in model.active:
+        lab.do_research(delivered)
