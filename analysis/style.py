@@ -66,14 +66,30 @@ STRUCTURE_LABELS = {
 }
 
 # Training methods: marker and line style (lineage edges) per method.
-METHOD_MARKERS = {"scratch": "o", "warm_start": "^", "distilled": "v", "imitation": "s"}
-METHOD_LINESTYLES = {"scratch": "-", "warm_start": "-", "distilled": ":", "imitation": "--"}
+# inference_scaling: a thinking tier, the same weights as its parent with more serving compute.
+METHOD_MARKERS = {
+    "scratch": "o",
+    "warm_start": "^",
+    "distilled": "v",
+    "imitation": "s",
+    "inference_scaling": "d",
+}
+METHOD_LINESTYLES = {
+    "scratch": "-",
+    "warm_start": "-",
+    "distilled": ":",
+    "imitation": "--",
+    "inference_scaling": "-.",
+}
 METHOD_LABELS = {
     "scratch": "from scratch",
     "warm_start": "warm start",
     "distilled": "distilled",
     "imitation": "imitation",
+    "inference_scaling": "thinking tier",
 }
+# Products made from a trained model without a run of its own: leaves of the lineage.
+PRODUCT_METHODS = ("distilled", "inference_scaling")
 EVENT_MARKERS = {
     "entry": "^",
     "exit": "X",

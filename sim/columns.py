@@ -114,6 +114,10 @@ MODEL_COLUMNS = (
 
 EVENT_COLUMNS = ("step", "date", "type", "lab", "detail")
 
+# One row per step per product on sale. tier: frontier (a trained model), tier1 ... tier4 (its
+# distilled students), imitation (a copy of a rival's model) or thinking (the ladder's top
+# model run with mechanisms.inference_scaling.compute_multiplier times the serving compute per
+# task); serving_cost_per_mtok_usd counts that multiplier.
 PRODUCT_COLUMNS = (
     "step",
     "date",

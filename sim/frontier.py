@@ -68,6 +68,19 @@ def reachable_share(model, trained) -> float | None:
     return None
 
 
+def best_weights(lab):
+    """The most capable product ``lab`` sells whose capability is in its weights (None if it
+    sells nothing): what a rival can distil or an entrant build on. A thinking tier
+    (``mechanisms.inference_scaling``) is the same weights run with more serving compute, so
+    a copy of the weights gets the plain model's capability, not the tier's."""
+    best = None
+    for ladder in lab.releases:
+        for p in ladder:
+            if p.inference_multiplier == 1.0 and (best is None or p.capability > best.capability):
+                best = p
+    return best
+
+
 def best_imitation_target(model, lab) -> tuple | None:
     """The most capable rival model ``lab`` could reach: (model, capability, cost in USD).
 
@@ -76,20 +89,21 @@ def best_imitation_target(model, lab) -> tuple | None:
     spillovers run (their weights are public)."""
 
     def reachable_capability(other) -> float | None:
-        deployed = other.deployed
+        deployed = best_weights(other)
         share = reachable_share(model, deployed) if deployed is not None else None
         return None if share is None else deployed.capability * share
 
     top = _cached_top_two(model, "reachable", reachable_capability)
     for cap, other in top:
         if other is not lab:
-            teacher = other.frontier or other.deployed
+            weights = best_weights(other)
+            teacher = other.frontier or weights
             cost = (
                 model.mech.imitation.compute_fraction
                 * teacher.physical_flop
                 / model.flop_per_usd_training
             )
-            return other.deployed, cap, cost
+            return weights, cap, cost
     return None
 
 

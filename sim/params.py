@@ -789,6 +789,42 @@ class DeploymentDistillation(Switch):
     )
 
 
+class InferenceScaling(Switch):
+    """A 'thinking' tier: the frontier model's weights sold with more serving compute per task,
+    which buys capability as more training compute would (MODEL.md seed 001: several hundred
+    Elo from tree search with exact copies of the model; Villalobos & Atkinson 2023, Epoch,
+    "Trading off compute in training and inference": about one order of magnitude of training
+    compute trades for one to two of inference)."""
+
+    enabled: Flag = Field(
+        False,
+        description="Off by default: the history's products (2020-23) ran every model once per "
+        "token; a scenario turns thinking tiers on (OpenAI's o1, September 2024).",
+    )
+    compute_multiplier: Annotated[Real, Field(ge=1, le=1e4)] = Field(
+        10.0,
+        description="Serving compute per task of the thinking tier relative to its plain model "
+        "(dimensionless; its serving cost and, through the markup, its price per million output "
+        "tokens are this many times the plain model's). 10: one order of magnitude, the low end "
+        "of Villalobos & Atkinson's 1-2 OOM.",
+    )
+    training_equivalent_exponent: Fraction = Field(
+        0.67,
+        description="Orders of magnitude of training compute one order of magnitude of inference "
+        "compute is worth: the thinking tier counts as compute_multiplier^this times its "
+        "model's effective training compute. 0.67 = 1/1.5, the midpoint of Villalobos & "
+        "Atkinson's 1-2 OOM of inference per OOM of training (MCTS ~1.6, resampling ~1.5): "
+        "10x inference is worth ~4.7x training compute.",
+    )
+    start: YearMonth | None = Field(
+        None,
+        description="First month a lab may sell thinking tiers (None: from the start): models "
+        "deployed from this month on get one.",
+    )
+
+    _check_start = field_validator("start", mode="before")(_coerce_year_month)
+
+
 class Imitation(Switch):
     """Cross-lab distillation: reach a rival's deployed capability for a fraction of its compute."""
 
@@ -889,6 +925,7 @@ class Mechanisms(Frozen):
     warm_start: WarmStart = WarmStart()
     reverse_distillation: ReverseDistillation = ReverseDistillation()
     deployment_distillation: DeploymentDistillation = DeploymentDistillation()
+    inference_scaling: InferenceScaling = InferenceScaling()
     imitation: Imitation = Imitation()
     learning_curve: LearningCurve = LearningCurve()
     entry: Entry = Entry()

@@ -21,7 +21,7 @@ class TrainedModel:
     training_flop: float
     effective_flop: float
     cost_usd: float
-    method: str  # scratch | warm_start | distilled | imitation
+    method: str  # scratch | warm_start | distilled | imitation | inference_scaling
     parent: str | None
     loss: float
     capability: float
@@ -32,7 +32,7 @@ class TrainedModel:
     ideas_wall: float = 0.0  # extra irreducible loss (ideas regime) when trained
     open_weights: bool = False
     # As a product (MODEL.md, "Product ladders"): set while it is on sale.
-    tier: str = "frontier"  # frontier | tier1 | tier2 ... (distilled) | imitation
+    tier: str = "frontier"  # frontier | tier1 | tier2 ... (distilled) | imitation | thinking
     price_per_mtok_usd: float = math.nan
     lerner: float = 0.0  # (price - cost) / price of its API
     consumer_lerner: float = 0.0  # the same for its consumer subscription
@@ -40,6 +40,9 @@ class TrainedModel:
     user_share: float = 0.0  # share of all customers' spending (hosts of open weights included)
     revenue_share: float = 0.0  # share of the labs' revenue
     serving_cost_now: float = math.nan  # USD per million tokens at this step's prices
+    # Serving compute per task relative to its weights run plainly: > 1 for a thinking tier
+    # (mechanisms.inference_scaling), which multiplies its serving cost.
+    inference_multiplier: float = 1.0
 
 
 @dataclass(slots=True)

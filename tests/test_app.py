@@ -150,8 +150,11 @@ def test_switch_panel_has_a_checkbox_per_mechanism_with_the_scenarios_state():
     changes = []
     _, rc = _render(SwitchPanel(spec, lambda *change: changes.append(change)))
     boxes = {b.label: b for b in rc.find(v.Checkbox).widgets}
-    assert len(boxes) == 17
-    assert boxes["imitation"].v_model is True and boxes["ai research"].v_model is False
+    from sim.params import Mechanisms
+
+    assert len(boxes) == len(Mechanisms.model_fields)  # one per mechanism
+    assert boxes["inference scaling"].v_model is False and boxes["ai research"].v_model is False
+    assert boxes["imitation"].v_model is True and boxes["compute supply"].v_model is True
     boxes["entry"].v_model = False
     assert changes == [("mechanisms.entry.enabled", False)]
 

@@ -8,15 +8,19 @@ import pandas as pd
 from analysis import style
 from analysis.plots._axes import add_title, as_run, method_handles, run_subtitle, subplots
 
-MAX_LINEAGE_NODES = 600  # above this, distilled models nobody built on are left out
+MAX_LINEAGE_NODES = 600  # above this, product models nobody built on are left out
+# Below (distilled tiers) or above (thinking tiers) the lane of the model they come from.
+_PRODUCT_OFFSET = {"distilled": -0.32, "inference_scaling": 0.16}
 
 
 def lineage_figure(data):
     """The model lineage graph laid out as swim lanes: one lane per lab (labs not highlighted
     in a crowded run share one grey lane), models placed at their completion date (distilled
-    product models just below their lab's frontier models), coloured by lab and shaped by
-    method; edges styled by method (warm start solid, distillation dotted, imitation dashed).
-    With more than ``MAX_LINEAGE_NODES`` models the distilled products are omitted."""
+    product models just below their lab's frontier models, thinking tiers just above),
+    coloured by lab and shaped by method; edges styled by method (warm start solid,
+    distillation dotted, imitation dashed, thinking tier dash-dotted). With more than
+    ``MAX_LINEAGE_NODES`` models the leaf products (distilled and thinking tiers) are
+    omitted."""
     run = as_run(data)
     import matplotlib.dates as mdates
     import networkx as nx
@@ -37,7 +41,8 @@ def lineage_figure(data):
         pos = {}
         for node, d in graph.nodes(data=True):
             # leaf products go; a distilled model someone imitated keeps its edge
-            if omit_distilled and d.get("method") == "distilled" and graph.out_degree(node) == 0:
+            leaf_product = d.get("method") in style.PRODUCT_METHODS and not graph.out_degree(node)
+            if omit_distilled and leaf_product:
                 continue
             # models.csv has the YYYY-MM date; lineage.json stores a fractional year
             when = models.loc[node, "completed"] if node in models.index else d.get("completed")
@@ -45,7 +50,7 @@ def lineage_figure(data):
             lane = lane_of.get(d.get("lab"), lane_of.get(style.OTHER_LABEL))
             if pd.isna(t) or lane is None:
                 continue
-            offset = -0.32 if d.get("method") == "distilled" else 0.0
+            offset = _PRODUCT_OFFSET.get(d.get("method"), 0.0)
             pos[node] = (mdates.date2num(t), -lane + offset)
         sub = graph.subgraph(pos)
         crowded = sub.number_of_edges() > 400  # arrows are one patch each: slow and cluttered
@@ -54,7 +59,7 @@ def lineage_figure(data):
             edges = [(u, v) for u, v, d in sub.edges(data=True) if d.get("method", "") == method]
             edge_colors = [
                 "#888888"
-                if method == "distilled"
+                if method in style.PRODUCT_METHODS
                 else colors.get(sub.nodes[v].get("lab"), style.GREY)
                 for _, v in edges
             ]
@@ -63,7 +68,7 @@ def lineage_figure(data):
                 ax=ax,
                 edge_color=edge_colors,
                 style=style.METHOD_LINESTYLES.get(method, "-"),
-                width=0.6 if method == "distilled" or crowded else 0.9,
+                width=0.6 if method in style.PRODUCT_METHODS or crowded else 0.9,
                 alpha=0.6 if crowded else 1.0,
                 node_size=14,
             )
@@ -93,7 +98,7 @@ def lineage_figure(data):
                 nodelist=nodes,
                 ax=ax,
                 node_shape=style.METHOD_MARKERS[method],
-                node_size=size if method != "distilled" else size * 0.6,
+                node_size=size if method not in style.PRODUCT_METHODS else size * 0.6,
                 node_color=[colors.get(sub.nodes[n].get("lab"), style.GREY) for n in nodes],
                 edgecolors="white",
                 linewidths=0.3,
@@ -120,9 +125,10 @@ def lineage_figure(data):
         edge_l = [f"edge: {style.METHOD_LABELS.get(m, m)}" for m in edge_methods]
         style.fig_legend(fig, node_h + edge_h, node_l + edge_l)
         note = (
-            f"leaf distilled products omitted ({graph.number_of_nodes()} models in all)"
+            f"leaf products omitted ({graph.number_of_nodes()} models in all)"
             if omit_distilled
             else "distilled products below each lane"
+            + (", thinking tiers above" if "inference_scaling" in methods else "")
         )
         add_title(
             fig,

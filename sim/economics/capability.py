@@ -76,3 +76,34 @@ def share_of_tasks_within_reach(
         return 0.0
     z = math.log(minutes / median_task_minutes) / task_sigma_ln
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def training_equivalent_compute_multiplier(
+    inference_compute_multiplier: float, training_equivalent_exponent: float
+) -> float:
+    """How many times more effective training compute ``inference_compute_multiplier`` times
+    the serving compute per task is worth: m^x, with x the orders of magnitude of training
+    compute one order of inference buys (Villalobos & Atkinson 2023, Epoch: one OOM of
+    training trades for one to two of inference, so x is 0.5 to 1; 10x inference at x = 0.67
+    is worth ~4.7x training compute)."""
+    return inference_compute_multiplier**training_equivalent_exponent
+
+
+def thinking_time_horizon_minutes(
+    horizon_minutes: float,
+    inference_compute_multiplier: float,
+    training_equivalent_exponent: float,
+    flop_elasticity: float,
+) -> float:
+    """The 50% time horizon (minutes) of a model with ``horizon_minutes`` run with
+    ``inference_compute_multiplier`` times its serving compute per task: worth m^x times its
+    effective training compute, and the horizon grows as C_eff^e, so h * m^(x * e). The rule
+    holds on the compute-optimal path; a lab's ideas wall (§2.3 of docs/model.md) does not
+    bound it."""
+    return (
+        horizon_minutes
+        * training_equivalent_compute_multiplier(
+            inference_compute_multiplier, training_equivalent_exponent
+        )
+        ** flop_elasticity
+    )

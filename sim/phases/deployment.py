@@ -2,8 +2,8 @@
 (MODEL.md, "Product ladders", "Releases are decisions", "Cross-lab distillation").
 
 ``deploy`` reads a lab's new frontier model and the compute cap; it makes the product ladder
-(the model and its distilled tiers, already paid for within the run's bill) and puts it on sale
-or holds it back. ``release_decisions`` reads rivals' revenue; a lab holding a ladder releases
+(the model, its distilled tiers, already paid for within the run's bill, and a thinking tier
+where inference scaling is on) and puts it on sale or holds it back. ``release_decisions`` reads rivals' revenue; a lab holding a ladder releases
 it once a rival's product threatens its business. ``finish_imitation`` reads the rival model a
 lab distilled from and puts the copy on sale. Putting a ladder on sale retires the lab's
 oldest ladder beyond ``market.releases_on_sale``.
@@ -16,9 +16,14 @@ import math
 from sim import frontier, registry
 from sim.economics import market as mkt
 from sim.economics import training
+from sim.economics.capability import thinking_time_horizon_minutes
 from sim.trained_models import Run, TrainedModel
 
 TIERS = ("frontier", "tier1", "tier2", "tier3", "tier4")
+THINKING = "thinking"
+# Where each tier sits on a ladder, most capable first: a retired product's customers move to
+# the new ladder's product of the same tier, else to the nearest one.
+_TIER_RANK = {THINKING: -1, "imitation": 0} | {tier: i for i, tier in enumerate(TIERS)}
 
 
 def deploy(model, lab, teacher: TrainedModel) -> None:
@@ -57,10 +62,61 @@ def deploy(model, lab, teacher: TrainedModel) -> None:
             registry.register(model, lab, student)
             ladder.append(student)
             parent = student
+    _add_thinking_tier(model, lab, ladder)
     if lab.releases_now(best_rival_revenue_usd_per_year(model, lab)):
         put_on_sale(model, lab, ladder)
     else:
         lab.held = ladder
+
+
+def _add_thinking_tier(model, lab, ladder: list[TrainedModel]) -> None:
+    """Append a thinking tier to ``ladder`` where inference scaling is on (docs/model.md §10):
+    the weights of ``ladder[0]`` run with compute_multiplier times the serving compute per
+    task. It is the same weights, so it costs no training; it is a product, never the lab's
+    frontier (nothing is warm-started from it)."""
+    inf = model.mech.inference_scaling
+    if not inf.enabled or (inf.start is not None and model.k < model.step_of(inf.start)):
+        return
+    base = ladder[0]
+    m = inf.compute_multiplier
+    capability = thinking_time_horizon_minutes(
+        base.capability,
+        m,
+        inf.training_equivalent_exponent,
+        model.world.capability_flop_elasticity,
+    )
+    thinking = TrainedModel(
+        model_id=registry.new_model_id(model, lab),
+        lab=lab.name,
+        started=base.completed,
+        completed=base.completed,
+        params=base.params,
+        tokens=base.tokens,
+        physical_flop=0.0,
+        training_flop=0.0,
+        effective_flop=base.effective_flop,
+        cost_usd=0.0,
+        method="inference_scaling",
+        parent=base.model_id,
+        loss=model.loss_of(capability),
+        capability=capability,
+        serving_cost_per_mtok_usd=model.serving_cost(base.params) * m,
+        open_weights=base.open_weights,
+        tier=THINKING,
+        inference_multiplier=m,
+    )
+    registry.register(model, lab, thinking)
+    ladder.append(thinking)
+
+
+def _heir(ladder: list[TrainedModel], retired: TrainedModel) -> TrainedModel:
+    """The product of ``ladder`` that takes over ``retired``'s customers: the same tier, else
+    the nearest one (ties to the more capable)."""
+    for product in ladder:
+        if product.tier == retired.tier:
+            return product
+    rank = _TIER_RANK.get(retired.tier, 0)
+    return min(ladder, key=lambda p: abs(_TIER_RANK.get(p.tier, 0) - rank))
 
 
 def best_rival_revenue_usd_per_year(model, lab) -> float:
@@ -85,7 +141,9 @@ def put_on_sale(model, lab, ladder: list[TrainedModel]) -> None:
     for product in ladder:
         product.segment_split = None
         product.lerner, product.consumer_lerner = api, consumer
-        cost = product.serving_cost_now = model.serving_cost(product.params)
+        cost = product.serving_cost_now = (
+            model.serving_cost(product.params) * product.inference_multiplier
+        )
         product.price_per_mtok_usd = (
             cost * (1.0 + m.open_weights_host_margin)
             if product.open_weights
@@ -96,9 +154,9 @@ def put_on_sale(model, lab, ladder: list[TrainedModel]) -> None:
         oldest = lab.releases.pop(0)
         # Customers of a retired model move to its successor in the new ladder (same tier,
         # else the nearest one): a lab retiring a model keeps the customers who used it.
-        for i, old in enumerate(oldest):
+        for old in oldest:
             if old.segment_split is not None:
-                heir = ladder[i if i < len(ladder) else -1]
+                heir = _heir(ladder, old)
                 heir.segment_split = (
                     old.segment_split
                     if heir.segment_split is None
@@ -149,7 +207,9 @@ def finish_imitation(model, lab, run: Run, now: float) -> None:
     if lab.frontier is None or cap > lab.frontier.capability:
         lab.frontier = copy
         lab.last_improvement_step = model.k
+    ladder = [copy]
+    _add_thinking_tier(model, lab, ladder)
     if lab.releases_now(best_rival_revenue_usd_per_year(model, lab)):
-        put_on_sale(model, lab, [copy])
+        put_on_sale(model, lab, ladder)
     else:
-        lab.held = [copy]
+        lab.held = ladder

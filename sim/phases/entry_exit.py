@@ -97,11 +97,14 @@ def entry_affordable(model, funding_usd: float) -> bool:
     if frontier_cap <= 0:
         return True
     target = frontier_cap * (1.0 - model.mech.entry.max_capability_gap)
+    # Open weights an entrant could start from (a thinking tier adds no weights).
+    spill = model.mech.spillovers.enabled
+    weights = [frontier.best_weights(lab) for lab in model.active] if spill else []
     open_best = max(
         (
-            lab.deployed.capability * (frontier.reachable_share(model, lab.deployed) or 0.0)
-            for lab in model.active
-            if lab.deployed and lab.deployed.open_weights and model.mech.spillovers.enabled
+            w.capability * (frontier.reachable_share(model, w) or 0.0)
+            for w in weights
+            if w and w.open_weights
         ),
         default=0.0,
     )

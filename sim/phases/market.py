@@ -61,7 +61,10 @@ def clear_market(model) -> None:
     rows = np.array(owners)
     open_w = np.array(open_w)
     closed = ~open_w
-    cost = model.serving_cost(np.array(params))
+    # A thinking tier serves inference_multiplier times the compute per task (1 otherwise).
+    cost = model.serving_cost(np.array(params)) * np.array(
+        [p.inference_multiplier for p in products]
+    )
     # Each product has two prices: its consumer subscription and its API price, each with the
     # markup its lab can hold in those segments; hosts sell open weights at cost plus margin.
     host = 1.0 + m.open_weights_host_margin
