@@ -281,9 +281,9 @@ class Lab(mesa.Agent):
         # The ladder's distillations are part of the run's bill, paid with its instalments.
         ladder = 1.0 + (dd.compute_fraction * dd.tiers if dd.enabled else 0.0)
         total = min(per_month * months, affordable) / ladder
-        physical = min(
-            total * m.flop_per_usd_training, m.max_physical_flop(self.utilization, months)
-        )
+        wanted = total * m.flop_per_usd_training
+        ceiling = m.max_physical_flop(self.utilization, months)
+        physical = wanted if wanted < ceiling else ceiling
         if physical <= 0:
             return
         parent = self.frontier
@@ -306,6 +306,7 @@ class Lab(mesa.Agent):
             reverse_saving=saving,
             utilization=self.utilization,
             ladder_factor=ladder,
+            cluster_bound=wanted > ceiling,
         )
 
     def do_research(self, delivered_share: float) -> None:

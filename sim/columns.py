@@ -56,6 +56,7 @@ TIMESERIES_COLUMNS = (
     "ai_research_share",
     "experiment_compute_flop",
     "inference_compute_share",
+    "compute_constraint",
 )
 
 LAB_COLUMNS = (

@@ -116,8 +116,10 @@ class LabRaceModel(MesaInterface, mesa.Model):
         )
         self.stock_this_step_flop_per_s = self.compute_stock_flop_per_s
         self.cluster_this_step_flop_per_s = self.cluster_flop_per_s
+        self.compute_constraint = "money"  # what limits the largest run (phases.compute)
         self.compute_delivered_share = 1.0  # of what labs bought, what the stock could supply
         self.serving_flop = 0.0  # this step, peak FLOP
+        self.compute_users: list[Lab] = []  # the labs that bought compute this step
         self.compute_used_flop = 0.0  # this step, every use, peak FLOP
         self.segment_buying = np.zeros(len(self.segments.names))  # adopted buying shares
         self.potential_spending_usd_per_year = 0.0

@@ -276,12 +276,13 @@ class HardwareParams(Frozen):
         "AI chip production growth at 1.3-2x/yr).",
     )
     power_watts_start: Annotated[Real, Field(ge=1e6, le=1e13)] = Field(
-        1.5e9,
+        3.0e9,
         description="Power available to AI accelerators at the start, W (assumption: the 2020 "
-        "stock drew ~0.6 GW at 2.4e11 FLOP/s per W).",
+        "stock drew ~0.6 GW at 2.4e11 FLOP/s per W, and power did not bind in 2020-2023: "
+        "chips did).",
     )
     power_growth_per_year: GrowthFactor = Field(
-        1.4,
+        1.5,
         description="Growth of that power (assumption; Epoch 2024 finds power the binding "
         "constraint on 2030 training runs).",
     )

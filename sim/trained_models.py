@@ -60,6 +60,7 @@ class Run:
     reverse_saving: float = 0.0
     utilization: float = 0.3  # the lab's utilization when the run started, fixed for the run
     ladder_factor: float = 1.0  # total cost / training cost: the product ladder's distillations
+    cluster_bound: bool = False  # the largest cluster (or a compute cap), not money, sized it
     cost_per_step_usd: float = field(init=False)  # the equal instalments it is paid in
 
     def __post_init__(self) -> None:

@@ -50,6 +50,7 @@ def clear_compute(model) -> None:
                 lab.run.physical_flop -= (1.0 - delivered) * lab.run_flop_this_step
             lab.run_flop_this_step *= delivered
             lab.compute_flop_this_step *= delivered
+    model.compute_users = labs  # the labs whose compute this was (some may exit this step)
     model.serving_flop = serving_flop
     model.compute_used_flop = serving_flop + bought_flop * delivered
     invest(model, spend_usd, k)
@@ -65,24 +66,39 @@ def invest(model, labs_spend_usd: float, k: int) -> None:
     capex = model.outside_capex_usd_per_year_path[k] * dt + h.lab_reinvestment_share * (
         labs_spend_usd
     )
-    new = hw.installed_flop_per_s(
-        capex,
-        model.capex_flop_per_s_per_usd_path[k],
-        model.fab_limit_flop_per_s_per_year_path[k] * dt,
-    )
+    fab_limit = model.fab_limit_flop_per_s_per_year_path[k] * dt
+    new = hw.installed_flop_per_s(capex, model.capex_flop_per_s_per_usd_path[k], fab_limit)
     nxt = min(k + 1, model.n_steps)
+    power_limit = model.power_limit_flop_per_s_path[nxt]
     model.compute_stock_flop_per_s = hw.stock_after_flop_per_s(
-        model.compute_stock_flop_per_s,
-        new,
-        h.depreciation_per_year,
-        dt,
-        model.power_limit_flop_per_s_path[nxt],
+        model.compute_stock_flop_per_s, new, h.depreciation_per_year, dt, power_limit
+    )
+    model.compute_constraint = binding_constraint(
+        model, model.compute_stock_flop_per_s >= power_limit, new >= fab_limit
     )
     model.cluster_flop_per_s = hw.cluster_flop_per_s(
         model.cluster_trend_flop_per_s_path[nxt],
         model.compute_stock_flop_per_s,
         h.max_cluster_share,
     )
+
+
+def binding_constraint(model, at_power: bool, at_fabs: bool) -> str:
+    """What limits the largest run in progress now: the cluster it could use ("cluster"), or
+    the stock behind the price of compute ("power", "fabs"), or else the lab's "money"."""
+    largest = None
+    for lab in model.active:
+        run = lab.run
+        if run is not None and run.kind == "train":
+            if largest is None or run.physical_flop > largest.physical_flop:
+                largest = run
+    if largest is not None and largest.cluster_bound:
+        return "cluster"
+    if at_power:
+        return "power"
+    if at_fabs:
+        return "fabs"
+    return "money"
 
 
 def research(model) -> None:

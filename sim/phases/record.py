@@ -181,6 +181,7 @@ class Recorder:
                 ai_research_share,
                 experiment_flop,
                 model.serving_flop / model.compute_used_flop if model.compute_used_flop else 0.0,
+                model.compute_constraint,
             )
         )
         gone = model.left_this_step()

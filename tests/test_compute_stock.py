@@ -1,0 +1,121 @@
+"""Compute as a stock (issue 12): investment, depreciation, fab and power limits, the largest
+cluster as a share of the stock, rationing and the scarcity price; every FLOP used once."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.economics import hardware as hw
+from sim.economics import overhang as oh
+from sim.model import LabRaceModel
+from sim.results import run
+from sim.scenario import load_scenario
+
+
+def test_stock_depreciates_installs_and_stops_at_the_power_limit():
+    after = hw.stock_after_flop_per_s(1e21, 0.0, 0.2, 1.0)
+    assert after == pytest.approx(0.8e21)  # 20%/yr (Davidson's Full Takeoff Model)
+    assert hw.stock_after_flop_per_s(1e21, 5e20, 0.2, 1.0) == pytest.approx(1.3e21)
+    assert hw.stock_after_flop_per_s(1e21, 5e20, 0.2, 1.0, 1.1e21) == pytest.approx(1.1e21)
+
+
+def test_installation_is_what_money_buys_within_fab_capacity():
+    # 2020: a $149k DGX-1 (8 V100s, 1e15 FLOP/s) -> 6.7e9 FLOP/s per USD.
+    assert hw.installed_flop_per_s(1.49e5, 1e15 / 1.49e5, math.inf) == pytest.approx(1e15)
+    assert hw.installed_flop_per_s(1e12, 6.7e9, 1e20) == 1e20
+
+
+def test_largest_cluster_follows_its_trend_until_the_stock_limits_it():
+    assert hw.cluster_flop_per_s(1e19, 1e22, 0.05) == 1e19
+    assert hw.cluster_flop_per_s(1e21, 1e22, 0.05) == pytest.approx(5e20)
+
+
+def test_scarcity_price_rises_when_demand_exceeds_supply():
+    assert hw.supply_price_multiplier(1e20, 2e20, 1.0) == 1.0
+    assert hw.supply_price_multiplier(4e20, 2e20, 1.0) == pytest.approx(2.0)
+    assert hw.supply_price_multiplier(8e20, 2e20, 0.5) == pytest.approx(2.0)
+
+
+def test_hardware_overhang_of_the_2023_stock_is_of_order_a_hundred():
+    ts = run(load_scenario("scenarios/history.yaml"), 1).timeseries
+    dec = ts[ts.date == "2023-12"].iloc[0]
+    # Installed compute for six months against the largest run done: ~1e2 (issue 12).
+    assert 30 <= dec.hardware_overhang_world <= 3000
+    assert dec.hardware_overhang_world == pytest.approx(
+        oh.stock_deliverable_flop(dec.world_compute_stock_flop_per_s)
+        / (dec.frontier_training_flop / 0.3),
+        rel=1.0,
+    )
+
+
+def _every_step(scenario, seed, sets=()):
+    """Step a model and yield it after each step (the per-use FLOP are not recorded)."""
+    model = LabRaceModel(load_scenario(f"scenarios/{scenario}.yaml", list(sets)), rng=seed)
+    for _ in range(model.n_steps):
+        model.advance()
+        yield model
+
+
+def _check_flop_once(model) -> None:
+    seconds = model.step_months * hw.SECONDS_PER_MONTH
+    used = model.serving_flop
+    for lab in model.compute_users:
+        parts = lab.run_flop_this_step + lab.experiment_flop_this_step + lab.copies_flop_this_step
+        assert parts == pytest.approx(lab.compute_flop_this_step, rel=1e-9, abs=1e-6)
+        used += lab.compute_flop_this_step
+    assert used == pytest.approx(model.compute_used_flop, rel=1e-9, abs=1e-6)
+    # Never more than exists: serving comes first; the rest is rationed to the usable share.
+    assert used <= model.stock_this_step_flop_per_s * seconds * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("scenario", ["power-wall", "ai-rnd-feedback"])
+def test_every_flop_is_used_once_and_never_beyond_the_stock(scenario):
+    for model in _every_step(scenario, 2):
+        _check_flop_once(model)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    usable=st.floats(0.001, 1.0),
+    power=st.floats(1.0, 2.0),
+)
+def test_flop_invariants_hold_for_any_seed_and_supply(seed, usable, power):
+    sets = (
+        f"mechanisms.compute_supply.usable_share={usable}",
+        f"hardware.power_growth_per_year={power}",
+        "end=2030-01",
+    )
+    for model in _every_step("baseline", seed, sets):
+        _check_flop_once(model)
+
+
+def test_power_wall_makes_compute_scarce_and_flattens_the_largest_run():
+    wall = load_scenario("scenarios/power-wall.yaml")
+    free = load_scenario("scenarios/power-wall.yaml", ["hardware.power_regimes=[]"])
+    for seed in range(3):
+        a, b = run(wall, seed).timeseries, run(free, seed).timeseries
+        assert a.iloc[-1].frontier_training_flop < 0.3 * b.iloc[-1].frontier_training_flop
+        late = a[a.date >= "2032-01"]
+        assert (late.compute_price_multiplier > 1.5).all()  # the scarcity premium
+        assert (late.compute_constraint == "power").mean() > 0.5
+        # Growth of the largest run after the wall: well under the 2020s' 4x/yr.
+        run_2033 = a[a.date == "2033-12"].frontier_training_flop.iloc[0]
+        run_2039 = a[a.date == "2039-12"].frontier_training_flop.iloc[0]
+        assert (run_2039 / run_2033) ** (1 / 6) < 2.0
+
+
+def test_compute_supply_and_parallelism_limit_bind_in_power_wall():
+    def final_run(sets):
+        sc = load_scenario("scenarios/power-wall.yaml", sets)
+        return [run(sc, s).timeseries.iloc[-1].frontier_training_flop for s in range(3)]
+
+    on = final_run([])
+    no_scarcity = final_run(["mechanisms.compute_supply.enabled=false"])
+    no_cluster = final_run(["mechanisms.parallelism_limit.enabled=false"])
+    assert all(x < y for x, y in zip(on, no_scarcity, strict=True))
+    assert all(x < y for x, y in zip(on, no_cluster, strict=True))
