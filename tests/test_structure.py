@@ -65,7 +65,9 @@ def test_advance_is_one_line_per_phase():
     assert calls[-1] == "knowledge.learn(self)"
     # Compute is cleared (rationed, priced, invested) after the market has taken its serving,
     # and research uses what was delivered.
-    assert calls.index("compute.clear_compute(self)") == calls.index("market.clear_market(self)") + 1
+    assert (
+        calls.index("compute.clear_compute(self)") == calls.index("market.clear_market(self)") + 1
+    )
     assert calls.index("compute.research(self)") == calls.index("compute.clear_compute(self)") + 1
     # Every phase is a function of a module under sim/phases, called with the model alone.
     phases = {p.stem for p in (SIM / "phases").glob("*.py")} - {"__init__"}
