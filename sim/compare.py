@@ -67,7 +67,7 @@ def run_seeds(scenario: Scenario, seeds: range | list[int]) -> ScenarioRuns:
     )
 
 
-def _paired(a: pd.Series, b: pd.Series, how: str) -> np.ndarray:
+def paired_differences(a: pd.Series, b: pd.Series, how: str) -> np.ndarray:
     """Per-seed B - A, or ln(B / A), over the seeds where both are defined."""
     a, b = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
     if how == "ratio":
@@ -84,7 +84,7 @@ def paired_table(a: ScenarioRuns, b: ScenarioRuns) -> list[dict]:
         raise ValueError("paired comparison needs the same seeds in both scenarios")
     rows = []
     for m in METRICS:
-        d = _paired(a.finals[m.column], b.finals[m.column], m.paired)
+        d = paired_differences(a.finals[m.column], b.finals[m.column], m.paired)
         if d.size:
             median, low, high = np.percentile(d, [50.0, *INTERVAL])
             if m.paired == "ratio":
