@@ -97,7 +97,10 @@ def test_with_ai_research_off_copies_change_nothing():
     base = load_scenario("scenarios/baseline.yaml")
     off = load_scenario(
         "scenarios/baseline.yaml",
-        ["mechanisms.ai_research.tokens_per_task_hour=1000", "mechanisms.ai_research.enabled=false"],
+        [
+            "mechanisms.ai_research.tokens_per_task_hour=1000",
+            "mechanisms.ai_research.enabled=false",
+        ],
     )
     a, b = run(base, 3), run(off, 3)
     assert a.timeseries.equals(b.timeseries)

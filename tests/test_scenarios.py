@@ -34,6 +34,8 @@ def test_every_library_scenario_tells_its_story_in_its_header():
         "wake-up",
         "natural-monopoly",
         "open-diffusion",
+        "ai-rnd-feedback",
+        "power-wall",
     ):
         text = (SCENARIOS / f"{name}.yaml").read_text()
         header = text.split("\nbase:")[0]
@@ -210,3 +212,32 @@ def test_bad_targets_file_is_one_clear_line(tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
     assert "did you mean hhi?" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _final_structures(scenario, seeds=range(8)):
+    finals = [run(scenario, seed=s).timeseries.iloc[-1] for s in seeds]
+    return [f["structure"] for f in finals], float(np.median([f["hhi"] for f in finals]))
+
+
+def test_natural_monopoly_tips_through_bootstrapping_not_through_the_market():
+    # The market is the baseline's (network effects, inertia, antitrust): the monopoly comes
+    # from warm starts, the learning curve and AI research copies.
+    labels, hhi = _final_structures(load("natural-monopoly.yaml"))
+    assert labels.count("monopoly") >= 6 and hhi >= 5000
+    # Warm starts and the learning curve at their baseline values: no longer a monopoly.
+    reset = load(
+        "natural-monopoly.yaml",
+        **{
+            "mechanisms.warm_start.kappa": 0.3,
+            "mechanisms.learning_curve.progress_ratio": 0.9,
+            "mechanisms.learning_curve.reproduction_cost_fraction": 0.2,
+        },
+    )
+    reset_labels, reset_hhi = _final_structures(reset)
+    assert reset_labels.count("monopoly") <= 3 and reset_hhi < hhi - 2500
+    # Who ships first changes (run lengths +-2 months): still a monopoly.
+    for lab, months in (("openai", 6), ("google_brain", 5), ("google_brain", 1)):
+        moved, moved_hhi = _final_structures(
+            load("natural-monopoly.yaml", **{f"labs.{lab}.run_months": months}), range(4)
+        )
+        assert moved.count("monopoly") >= 3 and moved_hhi >= 5000, (lab, months)

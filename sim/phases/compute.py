@@ -50,7 +50,7 @@ def clear_compute(model) -> None:
                 lab.run.physical_flop -= (1.0 - delivered) * lab.run_flop_this_step
             lab.run_flop_this_step *= delivered
             lab.compute_flop_this_step *= delivered
-    model.compute_users = labs  # the labs whose compute this was (some may exit this step)
+    model.compute_users = list(labs)  # the labs whose compute this was (some exit this step)
     model.serving_flop = serving_flop
     model.compute_used_flop = serving_flop + bought_flop * delivered
     invest(model, spend_usd, k)
