@@ -89,9 +89,10 @@ def binding_constraint(model, at_power: bool, at_fabs: bool) -> str:
     largest = None
     for lab in model.active:
         run = lab.run
-        if run is not None and run.kind == "train":
-            if largest is None or run.physical_flop > largest.physical_flop:
-                largest = run
+        if (run is not None and run.kind == "train") and (
+            largest is None or run.physical_flop > largest.physical_flop
+        ):
+            largest = run
     if largest is not None and largest.cluster_bound:
         return "cluster"
     if at_power:
