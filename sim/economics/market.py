@@ -161,10 +161,10 @@ def adopted_share(
 
 
 def _divide(numerator: np.ndarray, denominator: np.ndarray, default) -> np.ndarray:
-    """numerator / denominator where the denominator is positive, else ``default(numerator)``
-    (a fresh array, or numerator itself when every denominator is positive): a ufunc with
-    ``where=`` takes numpy's masked path, ~10 us for 18 x 7 entries against ~1 us for a
-    plain division, and denominators here are almost always all positive."""
+    """numerator / denominator where the denominator is positive, else ``default(numerator)``:
+    a ufunc with ``where=`` takes numpy's masked path (~2.4 us for 18 x 7 entries, measured)
+    where a check and a plain division take ~1.6 us, and denominators are almost always all
+    positive."""
     positive = denominator > 0
     if positive.all():
         return np.divide(numerator, denominator)
