@@ -160,6 +160,11 @@ def adopted_share(
     return previous + (target - previous) * (1.0 - np.exp(-rate * step_years))
 
 
+def share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole where whole is positive, else 0."""
+    return _divide(part, whole, np.zeros_like)
+
+
 def _divide(numerator: np.ndarray, denominator: np.ndarray, default) -> np.ndarray:
     """numerator / denominator where the denominator is positive, else ``default(numerator)``:
     a ufunc with ``where=`` takes numpy's masked path (~2.4 us for 18 x 7 entries, measured)

@@ -192,12 +192,13 @@ def clear_market(model) -> None:
     spending = potential * buying  # USD per year, per segment
     product_spend = split * spending  # products x segments, USD per year
     product_total = np.add.reduce(product_spend, axis=1)
-    model.potential_spending_usd_per_year = float(np.add.reduce(potential * choice.buying))
+    potential_spending = potential * choice.buying
+    model.potential_spending_usd_per_year = float(np.add.reduce(potential_spending))
     model.spending_usd_per_year = float(np.add.reduce(spending))
     # Surplus of the customers who buy so far, on the segments' inclusive values.
-    adopted = np.divide(buying, choice.buying, out=np.zeros(len(buying)), where=choice.buying > 0)
+    adopted = mkt.share_of(buying, choice.buying)
     model.consumer_surplus_usd_per_year = mkt.consumer_surplus_usd_per_year(
-        potential * choice.buying * np.minimum(adopted, 1.0), choice.logsum, seg.price_sensitivity
+        potential_spending * np.minimum(adopted, 1.0), choice.logsum, seg.price_sensitivity
     )
 
     # Labs: revenue of closed products; open weights earn their hosts, not their publisher.
