@@ -118,11 +118,11 @@ def test_parameter_panel_renders_a_slider_per_key_parameter_with_label_and_range
     for widget, control in zip(sliders, expected, strict=True):
         assert widget.label.startswith(control.label)
         assert (widget.min, widget.max, widget.step) == (control.min, control.max, control.step)
-    effect = next(s for s in sliders if s.label.startswith("market: network effect"))
-    assert effect.label == "market: network effect: 8"  # the scenario's own value
-    assert effect.v_model == 8.0
-    effect.v_model = 3.0
-    assert changes == [("market.network_effect", 3.0)]
+    kappa = next(s for s in sliders if s.label.startswith("warm start: kappa"))
+    assert kappa.label == "warm start: kappa (share, 0-1): 0.95"  # the scenario's own value
+    assert kappa.v_model == 0.95
+    kappa.v_model = 0.5
+    assert changes == [("mechanisms.warm_start.kappa", 0.5)]
     regime = rc.find(v.Select, label="world: progress regime").widget
     assert regime.items == ["scaling", "ideas", "mixed"] and regime.v_model == "mixed"
 

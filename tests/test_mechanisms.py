@@ -424,9 +424,8 @@ def test_the_two_story_scenarios_differ_only_in_mechanism_parameters():
     b = resolve_file(SCENARIOS / "open-diffusion.yaml")
     differing = {k for k in set(a) | set(b) if a.get(k) != b.get(k)}
     assert differing <= {"name", "description", "mechanisms", "market"}
-    market_keys = {
-        k for k in set(a["market"]) | set(b["market"]) if a["market"].get(k) != b["market"].get(k)
-    }
+    market_a, market_b = a.get("market", {}), b.get("market", {})
+    market_keys = {k for k in set(market_a) | set(market_b) if market_a.get(k) != market_b.get(k)}
     assert market_keys <= {"inertia", "network_effect"}  # switching costs and network effects
 
 

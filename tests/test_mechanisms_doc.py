@@ -97,10 +97,10 @@ def test_switches_are_discovered_from_the_schema(monkeypatch):
     from sim import params as P
 
     assert M.switch_names() == list(P.Mechanisms.model_fields)
-    extended = create_model("Mechanisms", __base__=P.Mechanisms, ai_research=(P.Switch, P.Switch()))
+    extended = create_model("Mechanisms", __base__=P.Mechanisms, new_switch=(P.Switch, P.Switch()))
     monkeypatch.setattr(P, "Mechanisms", extended)
-    assert "ai_research" in M.switch_names()
-    assert M.missing_predictions(M.load_predictions()) == ["ai_research"]
+    assert "new_switch" in M.switch_names()
+    assert M.missing_predictions(M.load_predictions()) == ["new_switch"]
 
 
 def test_predictions_file_is_refused_with_the_key_at_fault(tmp_path):

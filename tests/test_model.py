@@ -34,6 +34,26 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
         assert (a / name).read_bytes() == (b / name).read_bytes() == (c / name).read_bytes(), name
 
 
+@pytest.mark.parametrize("name", ["baseline.yaml", "open-diffusion.yaml"])
+def test_market_kept_between_releases_changes_nothing(name, monkeypatch):
+    """The market keeps its products' terms while the products on sale stay the same: a run
+    that builds them afresh every step gives the same numbers, open weights included."""
+    from sim.phases import market
+
+    scenario = load(name, end="2030-01")
+    kept = run(scenario, seed=2)
+    on_sale = market._on_sale
+
+    def afresh(model, labs):
+        model._on_sale = None
+        return on_sale(model, labs)
+
+    monkeypatch.setattr(market, "_on_sale", afresh)
+    fresh = run(scenario, seed=2)
+    for table in ("timeseries", "labs", "products"):
+        pd.testing.assert_frame_equal(getattr(kept, table), getattr(fresh, table), check_exact=True)
+
+
 def test_different_seeds_differ():
     scenario = load(end="2028-01")
     a, b = run(scenario, seed=1), run(scenario, seed=2)

@@ -1,0 +1,62 @@
+"""Cost per lab-step of a baseline run (issue 11): median over seeds of a run's wall time
+divided by the rows of labs.csv it wrote (one per lab per step), in microseconds.
+
+    python benchmarks/bench_labstep.py                  # 40 seeds of scenarios/baseline.yaml
+    python benchmarks/bench_labstep.py --seeds 30 --set market.inertia=0.8
+
+Also prints the products on sale (mean per step, from products.csv rows) and the customer
+segments, the sizes the market clearing works on. Run it with each tree's own PYTHONPATH to
+compare two commits side by side (interleaved: the machine is shared, so numbers are noisy);
+it works on trees from before customer segments and per-product rows existed (797ab62).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="scenarios/baseline.yaml")
+    parser.add_argument("--seeds", type=int, default=40, help="seeds 0..N-1 (default 40)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error("--seeds must be at least 1")
+    if not Path(args.scenario).is_file():
+        print(f"scenario: no file {args.scenario}", file=sys.stderr)
+        return 2
+
+    from sim.results import simulate
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.set)
+    simulate(scenario, 0)  # warm-up: imports and first-call caches
+    times, lab_rows, product_rows = [], [], []
+    for seed in range(args.seeds):
+        started = time.perf_counter()
+        model = simulate(scenario, seed)
+        times.append(time.perf_counter() - started)
+        lab_rows.append(len(model.recorder.labs))
+        product_rows.append(len(getattr(model.recorder, "products", ())))
+    per_lab_step_us = [t / n * 1e6 for t, n in zip(times, lab_rows, strict=True)]
+    steps = model.n_steps
+    segments = getattr(model, "segments", None)
+    n_segments = len(segments.names) if segments is not None else 1
+    products = statistics.median(product_rows) / steps if any(product_rows) else float("nan")
+    print(
+        f"median run {statistics.median(times) * 1e3:.2f} ms, "
+        f"{statistics.median(lab_rows) / steps:.1f} labs/step, "
+        f"{statistics.median(per_lab_step_us):.1f} us per lab-step "
+        f"(min {min(per_lab_step_us):.1f}), "
+        f"products on sale {products:.1f}/step, segments {n_segments}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
