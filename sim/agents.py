@@ -309,7 +309,7 @@ class Lab(mesa.Agent):
             cluster_bound=wanted > ceiling,
         )
 
-    def do_research(self, delivered_share: float) -> None:
+    def do_research(self, delivered_share: float, frontier_ln_a: float) -> None:
         """Algorithmic efficiency, utilization and the research stock grow with the research
         effort (engineers and copies) and the experiment compute delivered this step
         (``delivered_share``: what the compute market could supply of what was bought)."""
@@ -336,7 +336,7 @@ class Lab(mesa.Agent):
                 ap.reference_experiment_flop_per_year,
                 ap.engineer_exponent,
                 ap.experiment_exponent,
-                math.exp(self.ln_a),
+                math.exp(frontier_ln_a),
                 ap.difficulty_exponent,
             )
             noise = m.research_noise_per_step * m.standard_normal()

@@ -250,10 +250,16 @@ class LabRaceModel(MesaInterface, mesa.Model):
 
     def max_physical_flop(self, utilization: float, months: float) -> float:
         """Largest physical FLOP a run of ``months`` started now may buy: the largest cluster
-        for that long (never longer than max_run_months), and under any compute cap."""
+        for that long (never longer than max_run_months), no more than the labs' usable share
+        of the whole compute stock for that long, and under any compute cap."""
+        months = min(months, self.hw.max_run_months)
         limit = math.inf
         if self.mech.parallelism_limit.enabled:
-            limit = hw.max_run_flop(self.cluster_flop_per_s, min(months, self.hw.max_run_months))
+            limit = hw.max_run_flop(self.cluster_flop_per_s, months)
+        cs = self.mech.compute_supply
+        if cs.enabled:
+            stock = hw.max_run_flop(cs.usable_share * self.compute_stock_flop_per_s, months)
+            limit = stock if stock < limit else limit
         return min(limit, self.compute_cap_flop() / utilization)
 
     def funding_multiplier(self, lab: Lab) -> float:

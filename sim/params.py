@@ -601,7 +601,7 @@ class Switch(Frozen):
 
 
 class AlgorithmicProgress(Switch):
-    """ln A grows at g0 * (R / R_ref)^lambda * (X / X_ref)^mu * A^-beta per year: research
+    """ln A grows at g0 * (R / R_ref)^lambda * (X / X_ref)^mu * A_best^-beta per year: research
     effort R (engineers, plus AI copies with ``ai_research``) and experiment compute X, with
     diminishing returns in both and ideas getting harder (semi-endogenous, Jones 1995)."""
 
@@ -633,7 +633,8 @@ class AlgorithmicProgress(Switch):
     )
     difficulty_exponent: Annotated[Real, Field(ge=0, le=4)] = Field(
         0.45,
-        description="beta: ideas get harder to find, growth falls as A^-beta (Jones 1995; Bloom "
+        description="beta: ideas get harder to find, growth falls as A_best^-beta, A_best the "
+        "state of the art (the best A among active labs) (Jones 1995; Bloom "
         "et al. 2020). With research inputs growing ~3x/yr it holds a frontier lab near Ho et "
         "al.'s rate instead of letting growth compound.",
     )

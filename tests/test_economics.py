@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.economics import capability, progress, scaling, training
+from sim.economics import capability, progress, research, scaling, training
 from sim.economics import concentration as conc
 from sim.economics import funding as fin
 from sim.economics import hardware as hw
@@ -153,14 +153,14 @@ def test_supply_price_rises_only_when_demand_exceeds_supply():
 # ------------------------------------------------------------------- progress
 
 
-def test_algorithmic_progress_is_about_2_8x_per_year_at_reference_staff():
-    g = progress.algorithmic_growth_per_year(300, math.log(2.8), 300, 0.5)
-    assert math.exp(g) == pytest.approx(2.8)
+def test_algorithmic_progress_has_diminishing_returns_to_researchers():
+    g = research.algorithmic_growth_per_year(300, 1e26, 1.0, 300, 1e26, 0.5, 0.3)
+    assert g == pytest.approx(1.0)  # g0 at the reference inputs
     # Diminishing returns: four times the staff doubles (not quadruples) the rate.
-    g4 = progress.algorithmic_growth_per_year(1200, math.log(2.8), 300, 0.5)
+    g4 = research.algorithmic_growth_per_year(1200, 1e26, 1.0, 300, 1e26, 0.5, 0.3)
     assert g4 / g == pytest.approx(2.0)
-    # Ideas get harder to find.
-    assert progress.algorithmic_growth_per_year(300, 1.0, 300, 0.5, 100.0, 0.2) < g
+    # Ideas get harder to find as the state of the art advances.
+    assert research.algorithmic_growth_per_year(300, 1e26, 1.0, 300, 1e26, 0.5, 0.3, 100.0, 0.2) < g
 
 
 def test_ideas_wall_falls_with_research():

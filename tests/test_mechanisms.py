@@ -493,3 +493,19 @@ def test_frontier_capability_keeps_rising_to_the_horizon_in_every_shipped_scenar
             ts["frontier_capability"].iloc[-61],
         )
         assert last > 1.5 * five_years_before, path.name
+
+
+@pytest.mark.slow
+def test_a_tenfold_algorithmic_head_start_wins_customers():
+    # Issue 11: the market must notice a lab's 10x lead. OpenAI's mean revenue share over
+    # 2021-2026 in the baseline, 10 seeds, with and without a 10x head start in A.
+    def mean_share(overrides):
+        shares = []
+        for seed in range(10):
+            labs = run(load(**overrides), seed=seed).labs
+            window = labs.query("lab == 'openai' and '2021-01' <= date <= '2026-12'")
+            shares.append(window["revenue_share"].mean())
+        return float(np.mean(shares))
+
+    head_start = mean_share({"labs.openai.algorithmic_efficiency": 10})
+    assert head_start >= mean_share({}) + 0.10

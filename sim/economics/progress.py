@@ -1,4 +1,5 @@
-"""Algorithmic progress, utilization, research walls, spillovers and beliefs.
+"""Utilization, research walls, spillovers and beliefs (the growth of A itself, from
+researchers and experiment compute, is sim.economics.research).
 
 Sources: Ho et al. 2024 (arXiv 2403.05812): compute for fixed LLM performance halves every
 ~8 months (~2.8x/yr); DAWNBench (2018): engineering on fixed hardware cut ImageNet training
@@ -11,27 +12,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-
-
-def algorithmic_growth_per_year(
-    engineers: float,
-    growth_at_reference: float,
-    reference_engineers: float,
-    exponent: float,
-    algorithmic_efficiency: float = 1.0,
-    difficulty_exponent: float = 0.0,
-) -> float:
-    """d ln A / dt (1/year) = g0 * (engineers / E_ref)^lambda * A^-beta.
-
-    lambda < 1: diminishing returns to headcount; beta > 0: ideas get harder to find as the
-    state of the art advances (semi-endogenous growth, Jones 1995)."""
-    if engineers <= 0:
-        return 0.0
-    return (
-        growth_at_reference
-        * (engineers / reference_engineers) ** exponent
-        * algorithmic_efficiency**-difficulty_exponent
-    )
 
 
 def utilization_after(

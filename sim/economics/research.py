@@ -112,7 +112,9 @@ def algorithmic_growth_per_year(
     algorithmic_efficiency: float = 1.0,
     difficulty_exponent: float = 0.0,
 ) -> float:
-    """d ln A / dt (1/year) = g0 (R / R_ref)^lambda (X / X_ref)^mu A^-beta.
+    """d ln A / dt (1/year) = g0 (R / R_ref)^lambda (X / X_ref)^mu A_best^-beta.
+
+    ``algorithmic_efficiency`` is A_best, the state of the art (the best A in the industry).
 
     lambda, mu < 1: diminishing returns to researchers and to experiment compute; beta > 0:
     ideas get harder to find as the state of the art advances (Jones 1995). No researchers,

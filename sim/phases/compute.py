@@ -105,5 +105,9 @@ def binding_constraint(model, at_power: bool, at_fabs: bool) -> str:
 def research(model) -> None:
     """Each lab's research step, on the experiment compute and copies it was delivered."""
     delivered = model.compute_delivered_share
-    for lab in model.active:
-        lab.do_research(delivered)
+    labs = model.active
+    # Ideas get harder as the state of the art advances: the industry's best A, not each
+    # lab's own (a lab behind it catches up through spillovers, not easier ideas).
+    frontier_ln_a = max([lab.ln_a for lab in labs], default=0.0)
+    for lab in labs:
+        lab.do_research(delivered, frontier_ln_a)
