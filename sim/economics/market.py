@@ -168,12 +168,17 @@ def share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 def _divide(numerator: np.ndarray, denominator: np.ndarray, default) -> np.ndarray:
     """numerator / denominator where the denominator is positive, else ``default(numerator)``:
     a ufunc with ``where=`` takes numpy's masked path (~2.4 us for 18 x 7 entries, measured)
-    where a check and a plain division take ~1.6 us, and denominators are almost always all
+    where a check and a plain division take ~1 us, and denominators are almost always all
     positive."""
-    positive = denominator > 0
-    if positive.all():
+    if all_positive(denominator):
         return np.divide(numerator, denominator)
-    return np.divide(numerator, denominator, out=default(numerator), where=positive)
+    return np.divide(numerator, denominator, out=default(numerator), where=denominator > 0)
+
+
+def all_positive(x: np.ndarray) -> bool:
+    """Whether every entry is > 0 (False for NaN): np.minimum.reduce takes ~0.6 us where
+    (x > 0).all() takes ~1.5 (measured, 7 entries)."""
+    return bool(x.size) and bool(np.minimum.reduce(x, axis=None) > 0)
 
 
 def lerner_index(elasticity, max_lerner: float):
