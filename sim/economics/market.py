@@ -124,10 +124,9 @@ def choose(
     )
     if open_weights is not None and open_weights.any():
         utility[np.ix_(open_weights, segments.consumer)] = -np.inf
-    # np.maximum.reduce and np.add.reduce: what .max/.sum call, without ~1 us of wrapper each.
-    top = np.maximum(np.maximum.reduce(utility, axis=0), 0.0)  # the outside option's is 0
+    top = np.maximum(utility.max(axis=0), 0.0)  # the outside option's is 0
     weights = np.exp(utility - top)
-    inside = np.add.reduce(weights, axis=0)
+    inside = weights.sum(axis=0)
     outside = np.exp(-top)
     total = inside + outside
     return Choice(
@@ -141,7 +140,7 @@ def inertial_split(previous: np.ndarray, target: np.ndarray, inertia: float) -> 
     """The split among products moves (1 - inertia) of the way to the target each step;
     each segment's column renormalised to 1 (a product new to the market starts at 0)."""
     split = inertia * previous + (1.0 - inertia) * target
-    return _divide(split, np.add.reduce(split, axis=0), lambda _: target.copy())
+    return _divide(split, split.sum(axis=0), lambda _: target.copy())
 
 
 def adopted_share(
