@@ -2,7 +2,10 @@
 divided by the rows of labs.csv it wrote (one per lab per step), in microseconds.
 
     python benchmarks/bench_labstep.py                  # 40 seeds of scenarios/baseline.yaml
-    python benchmarks/bench_labstep.py --seeds 30 --set market.inertia=0.8
+    python benchmarks/bench_labstep.py --set mechanisms.entry.enabled=false   # its 3 labs only
+
+The baseline's random entrants make ~12 labs a step on average; 797ab62's baseline had its 3
+labs only, so issue 11's side-by-side figure is the second line (entry off).
 
 Also prints the products on sale (mean per step, from products.csv rows) and the customer
 segments, the sizes the market clearing works on. Run it with each tree's own PYTHONPATH to

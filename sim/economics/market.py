@@ -124,10 +124,9 @@ def choose(
     )
     if open_weights is not None and open_weights.any():
         utility[np.ix_(open_weights, segments.consumer)] = -np.inf
-    # np.maximum.reduce and np.add.reduce: what .max/.sum call, without ~1 us of wrapper each.
-    top = np.maximum(np.maximum.reduce(utility, axis=0), 0.0)  # the outside option's is 0
+    top = np.maximum(utility.max(axis=0), 0.0)  # the outside option's is 0
     weights = np.exp(utility - top)
-    inside = np.add.reduce(weights, axis=0)
+    inside = weights.sum(axis=0)
     outside = np.exp(-top)
     total = inside + outside
     return Choice(
@@ -141,7 +140,7 @@ def inertial_split(previous: np.ndarray, target: np.ndarray, inertia: float) -> 
     """The split among products moves (1 - inertia) of the way to the target each step;
     each segment's column renormalised to 1 (a product new to the market starts at 0)."""
     split = inertia * previous + (1.0 - inertia) * target
-    return _divide(split, np.add.reduce(split, axis=0), lambda _: target.copy())
+    return _divide(split, split.sum(axis=0), lambda _: target.copy())
 
 
 def adopted_share(
@@ -168,12 +167,17 @@ def share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 def _divide(numerator: np.ndarray, denominator: np.ndarray, default) -> np.ndarray:
     """numerator / denominator where the denominator is positive, else ``default(numerator)``:
     a ufunc with ``where=`` takes numpy's masked path (~2.4 us for 18 x 7 entries, measured)
-    where a check and a plain division take ~1.6 us, and denominators are almost always all
+    where a check and a plain division take ~1 us, and denominators are almost always all
     positive."""
-    positive = denominator > 0
-    if positive.all():
+    if all_positive(denominator):
         return np.divide(numerator, denominator)
-    return np.divide(numerator, denominator, out=default(numerator), where=positive)
+    return np.divide(numerator, denominator, out=default(numerator), where=denominator > 0)
+
+
+def all_positive(x: np.ndarray) -> bool:
+    """Whether every entry is > 0 (False for NaN): np.minimum.reduce takes ~0.6 us where
+    (x > 0).all() takes ~1.5 (measured, 7 entries)."""
+    return bool(x.size) and bool(np.minimum.reduce(x, axis=None) > 0)
 
 
 def lerner_index(elasticity, max_lerner: float):
