@@ -102,7 +102,8 @@ def test_power_wall_makes_compute_scarce_and_flattens_the_largest_run():
         assert a.iloc[-1].frontier_training_flop < 0.6 * b.iloc[-1].frontier_training_flop
         late = a[a.date >= "2036-01"]
         assert late.compute_price_multiplier.median() > 1.3  # the scarcity premium
-        assert (late.compute_constraint == "power").mean() > 0.5
+        # The stalled stock binds: through the price, or through the cluster it can hold.
+        assert late.compute_constraint.isin(["power", "cluster"]).mean() > 0.9
         assert (
             b[b.date >= "2036-01"].compute_price_multiplier < late.compute_price_multiplier
         ).all()

@@ -43,7 +43,9 @@ def test_warm_starts_lower_the_cost_of_capability():
             values.append((own["effective_flop"] / own["cost_usd"]).median())
         return np.median(values)
 
-    assert effective_flop_per_usd(0.6) > 1.5 * effective_flop_per_usd(0.0)
+    # The credit is kappa * C_eff(parent): with each run two to three times its parent, a
+    # gain of about 1 + 0.6 / 2.5.
+    assert effective_flop_per_usd(0.6) > 1.2 * effective_flop_per_usd(0.0)
 
 
 def test_warm_start_switch_marks_the_method_and_lineage():

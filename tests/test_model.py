@@ -251,9 +251,11 @@ def test_in_the_ideas_regime_compute_alone_stalls():
                 "hardware.flop_per_usd_start": 2.5e17 * compute_multiple,
                 "mechanisms.algorithmic_progress.enabled": False,
                 "mechanisms.spillovers.enabled": False,
-                # Let money buy compute without the cluster ceiling, so that only the
-                # regime decides what compute is worth.
+                # Let money buy compute without the cluster ceiling or the stock's scarcity
+                # (cheaper FLOP/USD alone does not grow the stock), so that only the regime
+                # decides what compute is worth.
                 "mechanisms.parallelism_limit.enabled": False,
+                "mechanisms.compute_supply.enabled": False,
             },
         )
         frames = [
