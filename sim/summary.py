@@ -55,8 +55,13 @@ def format_summary(result, out: Path | None = None, total_s: float | None = None
         f"frontier: time horizon {last['frontier_capability']:.3g} min ({last['frontier_lab']}), "
         f"{last['tasks_within_reach_share']:.1%} of the economy's tasks within reach, largest run "
         f"{last['frontier_training_flop']:.2e} FLOP, costliest {_usd(last['frontier_run_cost_usd'])}",
+        f"compute: world stock {last['world_compute_stock_flop_per_s']:.2e} FLOP/s, price x"
+        f"{last['compute_price_multiplier']:.2f} for scarcity, {last['inference_compute_share']:.0%} "
+        f"serving customers; the largest run is limited by {last['compute_constraint']}; AI copies "
+        f"do {last['ai_research_share']:.0%} of research",
         f"overhang: {last['runnable_copies']:.2e} copies at 10 tokens/s, training/serving ratio "
-        f"{last['training_to_serving_ratio']:.2e}, world compute could run {last['hardware_overhang_world']:.1f}x the largest run",
+        f"{last['training_to_serving_ratio']:.2e}, six months of the world's compute stock is "
+        f"{last['hardware_overhang_world']:.1f}x the largest run",
     ]
     if out is not None:
         lines += ["", f"run directory: {out}"]
