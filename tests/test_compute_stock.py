@@ -123,3 +123,15 @@ def test_compute_supply_and_parallelism_limit_bind_in_power_wall():
     no_cluster = final_run(["mechanisms.parallelism_limit.enabled=false"])
     assert all(x < y for x, y in zip(on, no_scarcity, strict=True))
     assert all(x < y for x, y in zip(on, no_cluster, strict=True))
+
+
+def test_the_history_names_what_limits_its_largest_run():
+    # Issue 12: where the projection's compute growth falls below 3.5x a year, the output
+    # says which constraint binds (power, fabs, cluster size or money).
+    ts = run(load_scenario("scenarios/history.yaml"), 1).timeseries
+    assert set(ts.compute_constraint) <= {"power", "fabs", "cluster", "money"}
+    yearly = ts[ts.date.str.endswith("-12")].set_index("date").frontier_training_flop
+    growth = (yearly / yearly.shift(1)).loc["2024-12":"2030-12"]
+    slow = growth[growth < 3.5].index
+    assert len(slow) > 0  # the history's projection slows after 2023
+    assert ts.set_index("date").loc[slow, "compute_constraint"].notna().all()
