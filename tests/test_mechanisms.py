@@ -398,7 +398,14 @@ def test_invariants_hold_with_every_mechanism_on():
         "labs": [FOLLOWER, {"name": "opener", "archetype": "open_weights", "cash_usd": 5e8}],
         "mechanisms": {
             name: {"enabled": True}
-            for name in ("imitation", "entry", "compute_supply", "acquisition")
+            for name in (
+                "imitation",
+                "entry",
+                "compute_supply",
+                "acquisition",
+                "ai_research",
+                "inference_scaling",
+            )
         },
         "events": [
             {"type": "merger", "date": "2023-04", "labs": ["google_brain", "deepmind"]},

@@ -15,11 +15,10 @@ from analysis import mechanisms as M
 # The switches that fail on today's code (measured by the generator; see docs/mechanisms.md's
 # summary). The mechanism engineer regenerates the document and removes these marks.
 OPPOSITE_TODAY = (
-    "significant effects opposite to their prediction: parallelism_limit (the largest run "
-    "and copies rise, the overhangs fall, in most scenarios), salary_dynamics (capability "
-    "rises in ideas-bottleneck, natural-monopoly, scaling-hypothesis), investor_funding "
-    "(capability falls in wake-up), imitation (HHI rises in history), learning_curve "
-    "(capability falls in scaling-hypothesis)"
+    "one significant effect opposite to its prediction: imitation raises revenue HHI in "
+    "history (+391 [+62, +720]): the labs that imitate there publish open weights, and a "
+    "follower that distils a rival stops training its own frontier, so open weights lose "
+    "users (10% -> 7% in 2030) and the closed leader gains"
 )
 
 
