@@ -14,6 +14,7 @@ KINDS = (
     "shares",
     "race",
     "overhang",
+    "compute",
     "beliefs",
     "lineage",
     "phase",

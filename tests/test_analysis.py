@@ -284,6 +284,33 @@ def test_overhang_figure(run_data):
     _assert_dates(axes[-1])
 
 
+def test_compute_figure(run_data):
+    fig = plots.compute_figure(run_data)
+    ax_k, ax_p, ax_c, ax_r = fig.axes
+    assert ax_k.get_yscale() == "log"
+    gids = {line.get_gid() for ax in fig.axes for line in ax.get_lines()}
+    assert {
+        "world_compute_stock_flop_per_s",
+        "largest_cluster_flop_per_s",
+        "compute_price_multiplier",
+        "ai_research_share",
+        "inference_compute_share",
+    } <= gids
+    strip = {p.get_gid() for p in ax_c.patches}
+    assert any(g.startswith("compute_constraint:") for g in strip)
+    _assert_dates(ax_r)
+
+
+def test_compute_figure_of_an_old_run_names_what_is_missing(run_data, tmp_path):
+    import dataclasses
+
+    old = dataclasses.replace(
+        run_data, timeseries=run_data.timeseries.drop(columns=["compute_constraint"])
+    )
+    with pytest.raises(plots.AnalysisError, match="compute_constraint"):
+        plots.compute_figure(old)
+
+
 def test_beliefs_figure(run_data):
     fig = plots.beliefs_figure(run_data)
     ax_b, ax_s = fig.axes
@@ -346,6 +373,7 @@ def test_public_names_survive_the_package_split():
         "RunData",
         "SweepData",
         "beliefs_figure",
+        "compute_figure",
         "concentration_figure",
         "figures_for",
         "lineage_figure",

@@ -38,6 +38,7 @@ from analysis.plots._events import event_layout as _event_layout  # noqa: F401 (
 from analysis.plots._hhi import HHI_MAX, MONOPOLY_HHI_FLOOR
 from analysis.plots._levels import MAX_PARAMETER_LEVELS
 from analysis.plots._levels import format_level as _format_level  # noqa: F401 (name used before the split)
+from analysis.plots.compute import compute_figure
 from analysis.plots.kinds import (
     ALL_KINDS,
     RUN_KINDS,
@@ -87,6 +88,7 @@ __all__ = [
     "RunData",
     "SweepData",
     "beliefs_figure",
+    "compute_figure",
     "concentration_figure",
     "figures_for",
     "lineage_figure",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from analysis.io import AnalysisError, RunData, SweepData, as_data
+from analysis.plots.compute import compute_figure
 from analysis.plots.lineage import lineage_figure
 from analysis.plots.run import (
     beliefs_figure,
@@ -18,7 +19,7 @@ from analysis.plots.run import (
 from analysis.plots.sensitivity import sensitivity_figure
 from analysis.plots.sweep import phase_figure, phase_shares_figure, sweep_concentration_figure
 
-RUN_KINDS = ("concentration", "shares", "race", "overhang", "beliefs", "lineage")
+RUN_KINDS = ("concentration", "shares", "race", "overhang", "compute", "beliefs", "lineage")
 SWEEP_KINDS = ("concentration", "phase", "phase-shares", "sensitivity")
 ALL_KINDS = tuple(dict.fromkeys(RUN_KINDS + SWEEP_KINDS))
 
@@ -49,6 +50,7 @@ _RUN_BUILDERS: dict[str, Callable] = {
     "shares": market_shares_figure,
     "race": race_figure,
     "overhang": overhang_figure,
+    "compute": compute_figure,
     "beliefs": beliefs_figure,
     "lineage": lineage_figure,
 }
