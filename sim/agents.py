@@ -12,9 +12,9 @@ import math
 
 import mesa
 
-from sim import frontier
+from sim import frontier, recipes
 from sim.economics import funding as fin
-from sim.economics import progress, research
+from sim.economics import progress, research, scaling
 from sim.ledger import Ledger
 from sim.params import LabParams
 from sim.trained_models import Run, TrainedModel  # noqa: F401  (re-exported: what labs make)
@@ -64,8 +64,6 @@ class Lab(mesa.Agent):
         self.last_improvement_step = entry_step
         self.woke_up = False
         self.start_step()
-
-    # ----------------------------------------------------------------- money
 
     def receive(self, account: str, usd: float) -> None:
         setattr(self.ledger, account, getattr(self.ledger, account) + usd)
@@ -140,8 +138,6 @@ class Lab(mesa.Agent):
             if self.budget_usd_per_year > 0 and rival_revenue_usd_per_year >= threat:
                 self.released_ever = True
         return self.released_ever
-
-    # ------------------------------------------------------------- decisions
 
     def monthly_budget_usd(self, parent_usd: float) -> float:
         """Spend rule: income plus a share of cash spent down over the lab's horizon.
@@ -228,6 +224,12 @@ class Lab(mesa.Agent):
         self.copies_flop_this_step = copies * flop_per_usd
         self.compute_flop_this_step = (committed + research) * flop_per_usd
 
+    def _own_run_capability(self, physical: float, kappa: float, saving: float) -> float:
+        m = self.model
+        eff = recipes.effective_flop(m, self, physical, self.frontier, kappa, saving)
+        pm = self.params.params_multiplier
+        return m.capability_of(scaling.loss_at_flop(eff, m.law, pm, m.extra_irreducible(self)))
+
     def _copies_share(self, research_flop_per_year: float) -> float:
         """Share of research compute run as copies: as much as pays (research.copies_flop_share)."""
         m = self.model
@@ -254,29 +256,6 @@ class Lab(mesa.Agent):
         expected_income = (self.last_margin_usd + parent_income) * months
         affordable = p.max_run_cash_share * max(self.cash_usd + expected_income, 0.0)
 
-        target = frontier.best_imitation_target(m, self) if p.imitates else None
-        if target is not None:
-            model, cap, cost = target
-            im_months = m.mech.imitation.months
-            physical = cost * m.flop_per_usd_training
-            # A follower distils whenever a reachable rival beats what it sells now: cheaper
-            # than training, even when a run of its own might reach as far.
-            if (
-                cap > self.deployed_capability
-                and cost <= affordable
-                and physical <= m.max_physical_flop(self.utilization, im_months)
-            ):
-                self.run = Run(
-                    kind="imitation",
-                    started_step=m.k,
-                    end_step=m.k + m.steps_for(im_months),
-                    total_cost_usd=cost,
-                    physical_flop=physical,
-                    target=model,
-                    utilization=self.utilization,
-                )
-                return
-
         dd = m.mech.deployment_distillation
         # The ladder's distillations are part of the run's bill, paid with its instalments.
         ladder = 1.0 + (dd.compute_fraction * dd.tiers if dd.enabled else 0.0)
@@ -284,17 +263,36 @@ class Lab(mesa.Agent):
         wanted = total * m.flop_per_usd_training
         ceiling = m.max_physical_flop(self.utilization, months)
         physical = wanted if wanted < ceiling else ceiling
+        parent = self.frontier
+        ws, rd = m.mech.warm_start, m.mech.reverse_distillation
+        kappa = ws.kappa if (ws.enabled and parent is not None) else 0.0
+        saving = rd.saving_fraction if (rd.enabled and parent is not None) else 0.0
+
+        target = frontier.best_imitation_target(m, self) if p.imitates else None
+        if target is not None:
+            model, cap, cost = target
+            im_months = m.mech.imitation.months
+            im_physical = cost * m.flop_per_usd_training
+            # A follower distils a rival when the copy beats what it sells now and what a run
+            # of its own would reach on its budget (before luck): cheaper, and no worse.
+            if (
+                cap > self.deployed_capability
+                and cost <= affordable
+                and im_physical <= m.max_physical_flop(self.utilization, im_months)
+                and (physical <= 0 or cap > self._own_run_capability(physical, kappa, saving))
+            ):
+                self.run = Run(
+                    kind="imitation",
+                    started_step=m.k,
+                    end_step=m.k + m.steps_for(im_months),
+                    total_cost_usd=cost,
+                    physical_flop=im_physical,
+                    target=model,
+                    utilization=self.utilization,
+                )
+                return
         if physical <= 0:
             return
-        parent = self.frontier
-        kappa = (
-            m.mech.warm_start.kappa if (m.mech.warm_start.enabled and parent is not None) else 0.0
-        )
-        saving = (
-            m.mech.reverse_distillation.saving_fraction
-            if (m.mech.reverse_distillation.enabled and parent is not None)
-            else 0.0
-        )
         self.run = Run(
             kind="train",
             started_step=m.k,
@@ -348,8 +346,6 @@ class Lab(mesa.Agent):
                 self.utilization, ut.ceiling, ut.rate_per_year, factor, dt
             )
         self.research_engineer_years += effort * dt
-
-    # -------------------------------------------------------------- outcomes
 
     def learn_from(self, observed_elasticity: float) -> None:
         if self.model.mech.belief_learning.enabled:
