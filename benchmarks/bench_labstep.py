@@ -15,23 +15,16 @@ it works on trees from before customer segments and per-product rows existed (79
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
+
+import _scenario_args
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default="scenarios/baseline.yaml")
-    parser.add_argument("--seeds", type=int, default=40, help="seeds 0..N-1 (default 40)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    args = parser.parse_args(argv)
-    if args.seeds < 1:
-        parser.error("--seeds must be at least 1")
-    if not Path(args.scenario).is_file():
-        print(f"scenario: no file {args.scenario}", file=sys.stderr)
+    args = _scenario_args.parse(__doc__.splitlines()[0], 40, argv)
+    if args is None:
         return 2
 
     from sim.results import simulate

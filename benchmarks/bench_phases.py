@@ -1,4 +1,4 @@
-"""Where a run's time goes: wall time of each phase of ``LabModel.advance`` and of the
+"""Where a run's time goes: wall time of each phase of ``LabRaceModel.advance`` and of the
 recorder, in microseconds per lab-step (one row of labs.csv), and of the market's
 products-on-sale book per step.
 
@@ -11,13 +11,13 @@ bench_labstep.py's figure; the shares are what to read. Nothing in the model is 
 
 from __future__ import annotations
 
-import argparse
 import collections
 import sys
 import time
-from pathlib import Path
 
-# (module under sim.phases, function) in the order LabModel.advance calls them.
+import _scenario_args
+
+# (module under sim.phases, function) in the order LabRaceModel.advance calls them.
 PHASES = (
     ("books", "open_books"),
     ("events", "apply_scheduled"),
@@ -48,15 +48,8 @@ def _timed(spent: collections.Counter, label: str, fn):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default="scenarios/baseline.yaml")
-    parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 (default 10)")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    args = parser.parse_args(argv)
-    if args.seeds < 1:
-        parser.error("--seeds must be at least 1")
-    if not Path(args.scenario).is_file():
-        print(f"scenario: no file {args.scenario}", file=sys.stderr)
+    args = _scenario_args.parse(__doc__.splitlines()[0], 10, argv)
+    if args is None:
         return 2
 
     import importlib

@@ -225,6 +225,7 @@ class Lab(mesa.Agent):
         self.compute_flop_this_step = (committed + research) * flop_per_usd
 
     def _own_run_capability(self, physical: float, kappa: float, saving: float) -> float:
+        """Time horizon (minutes) a run of its own of ``physical`` FLOP would reach, before luck."""
         m = self.model
         eff = recipes.effective_flop(m, self, physical, self.frontier, kappa, saving)
         pm = self.params.params_multiplier

@@ -45,11 +45,15 @@ def test_hardware_overhang_of_the_2023_stock_is_of_order_a_hundred():
     dec = ts[ts.date == "2023-12"].iloc[0]
     # Installed compute for six months against the largest run done: ~1e2 (issue 12).
     assert 30 <= dec.hardware_overhang_world <= 3000
-    assert dec.hardware_overhang_world == pytest.approx(
-        oh.stock_deliverable_flop(dec.world_compute_stock_flop_per_s)
-        / (dec.frontier_training_flop / 0.3),
-        rel=1.0,
+    # The measure is six months of the stock in force over the largest run's physical FLOP.
+    model = LabRaceModel(load_scenario("scenarios/history.yaml", ["end=2024-01"]), rng=1)
+    for _ in range(model.n_steps):
+        model.advance()
+    assert model.date_at(model.k - 1) == "2023-12"
+    expected = oh.stock_deliverable_flop(model.stock_this_step_flop_per_s) / (
+        model.largest_physical_flop
     )
+    assert dec.hardware_overhang_world == pytest.approx(expected, rel=1e-12)
 
 
 def _every_step(scenario, seed, sets=()):

@@ -11,7 +11,7 @@ from test_model import check_invariants
 
 from sim.model import LabRaceModel
 from sim.phases import entry_exit
-from sim.phases.runs import effective_flop
+from sim.recipes import effective_flop
 from sim.results import run
 from sim.scenario import merge_scenarios, resolve_file, validate
 

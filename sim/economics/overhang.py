@@ -7,11 +7,12 @@ training cluster delivers 6 p D / N FLOP/s and a token costs 2 p FLOP, so it can
 
 from __future__ import annotations
 
+from sim.economics import hardware
+
 HUMAN_TOKENS_PER_S = 10.0
 # "What the existing stock could train": installed compute for six months (issue 12's
 # definition; a run of half a year is the frontier's norm).
 STOCK_OVERHANG_MONTHS = 6.0
-SECONDS_PER_MONTH = 365.25 * 24 * 3600 / 12
 
 
 def runnable_tokens_per_s(training_flop: float, params: float, run_seconds: float) -> float:
@@ -40,7 +41,7 @@ def training_to_serving_ratio(training_cost_usd: float, serving_cost_per_mtok_us
 
 def stock_deliverable_flop(stock_flop_per_s: float) -> float:
     """Physical FLOP the whole stock delivers in STOCK_OVERHANG_MONTHS."""
-    return stock_flop_per_s * STOCK_OVERHANG_MONTHS * SECONDS_PER_MONTH
+    return stock_flop_per_s * STOCK_OVERHANG_MONTHS * hardware.SECONDS_PER_MONTH
 
 
 def hardware_overhang(deliverable_training_flop: float, largest_run_training_flop: float) -> float:

@@ -15,7 +15,7 @@ import math
 from sim import registry
 from sim.economics import progress, scaling, training
 from sim.phases import deployment
-from sim.recipes import effective_flop, learning_multiplier  # noqa: F401  (re-exported)
+from sim.recipes import effective_flop, learning_multiplier
 from sim.trained_models import Run, TrainedModel
 
 
