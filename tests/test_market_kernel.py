@@ -27,6 +27,7 @@ from sim.economics.market_kernel import (
     SURPLUS,
     TOTAL_USERS,
     USER_SHARE,
+    capability_terms,
     clear,
 )
 
@@ -257,4 +258,16 @@ def test_sums_add_in_numpys_order(n):
     from sim.economics.market_kernel import _sum
 
     x = np.random.default_rng(n).lognormal(0.0, 3.0, n)
-    assert _sum(x) == x.sum()
+    assert _sum(x, n) == x.sum()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_capability_terms_equal_capability_utility(seed):
+    c = random_market(seed, 40, 5, 7)
+    seg = c["segments"]
+    ln_capability = np.log(np.exp(np.random.default_rng(seed).uniform(-5.0, 10.0, 40)))
+    ln_capability[:3] = seg.ln_need_minutes[:3]  # exactly at a segment's need
+    got = capability_terms(
+        ln_capability, seg.ln_need_minutes, seg.capability_preference, seg.shortfall_penalty
+    )
+    np.testing.assert_array_equal(got, mkt.capability_utility(ln_capability, seg), strict=True)

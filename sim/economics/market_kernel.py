@@ -120,17 +120,37 @@ def _pairwise(a, lo, n):
 
 
 @njit(cache=True)
-def _sum(a):
-    """``ndarray.sum()`` of a contiguous 1-d array: the identity 0.0 plus the pairwise sum."""
-    return 0.0 + _pairwise(a, 0, a.shape[0])
+def _sum(a, n):
+    """``a[:n].sum()`` as numpy sums it: the identity 0.0 plus the pairwise sum (taking no
+    view: a view inside a loop costs more than the sum of a few terms)."""
+    return 0.0 + _pairwise(a, 0, n)
 
 
 @njit(cache=True)
-def _gather_sum(row, columns, buffer):
-    """``row[columns].sum()`` as numpy sums it (``buffer``: scratch of len(columns))."""
-    for j in range(columns.shape[0]):
-        buffer[j] = row[columns[j]]
-    return _sum(buffer)
+def _gather_sum(values, columns, buffer):
+    """``values[columns].sum()`` as numpy sums a slice (``buffer``: scratch, long enough)."""
+    n = columns.shape[0]
+    for j in range(n):
+        buffer[j] = values[columns[j]]
+    return _sum(buffer, n)
+
+
+@njit(cache=True)
+def capability_terms(ln_capability, ln_need_minutes, capability_preference, shortfall_penalty):
+    """``mkt.capability_utility``: each product's capability terms in each segment (products
+    x segments), kept while the products on sale stay the same."""
+    n = ln_capability.shape[0]
+    k = ln_need_minutes.shape[0]
+    out = np.empty((n, k))
+    for s in range(k):
+        pref = capability_preference[s]
+        below = shortfall_penalty - pref
+        for p in range(n):
+            reach = ln_capability[p] - ln_need_minutes[s]
+            # numpy's minimum: the first if it is <= the second or NaN
+            short = reach if (reach <= 0.0 or math.isnan(reach)) else 0.0
+            out[p, s] = pref * reach + below * short
+    return out
 
 
 @njit(cache=True)
@@ -290,23 +310,25 @@ def settle(
     lab = np.zeros((4, n_labs))
     lab_segment = np.zeros((n_labs, k))
     n_closed = 0
+    row = np.empty(k)
     for p in range(n):
         closed = not (any_open and open_w[p])
         for s in range(k):
-            spend[p, s] = split[p, s] * spending[s]
-        product_total[p] = _sum(spend[p])
+            row[s] = split[p, s] * spending[s]
+            spend[p, s] = row[s]
+        product_total[p] = _sum(row, k)
         if n_consumer == 1:  # the column itself, not a sum over it
-            consumer_spend = spend[p, consumer_columns[0]]
+            consumer_spend = row[consumer_columns[0]]
         else:
-            consumer_spend = _gather_sum(spend[p], consumer_columns, scratch[:n_consumer])
+            consumer_spend = _gather_sum(row, consumer_columns, scratch)
         closed_total[p] = product_total[p] if closed else 0.0
         enterprise_p[p] = product_total[p] - consumer_spend if closed else 0.0
         for s in range(k):
             share = cost[p] / (price[1, p] if consumer[s] else price[0, p])
-            scratch[s] = spend[p, s] * share
+            scratch[s] = row[s] * share
             if closed:
-                margin[n_closed, s] = spend[p, s] * (1.0 - share)
-        served_p[p] = _sum(scratch) if closed else 0.0
+                margin[n_closed, s] = row[s] * (1.0 - share)
+        served_p[p] = _sum(scratch, k) if closed else 0.0
         if closed:
             n_closed += 1
     for p in range(n):
@@ -317,12 +339,11 @@ def settle(
         lab[LAB_SERVING, r] += served_p[p]
         for s in range(k):
             lab_segment[r, s] += split[p, s]
-    total_users = _sum(lab[LAB_USER_SHARE])
-    total_revenue = _sum(lab[LAB_REVENUE]) if any_open else total_users
+    total_users = _sum(lab[LAB_USER_SHARE], n_labs)
+    total_revenue = _sum(lab[LAB_REVENUE], n_labs) if any_open else total_users
     # Next step's markups, from the elasticity each lab faces (see clear_market).
     out = np.empty((6, n))
     faced = np.empty(k)
-    api_buffer = np.empty(n_api)
     for p in range(n):
         r = rows[p]
         for s in range(k):
@@ -330,17 +351,17 @@ def settle(
         if n_consumer == 1:
             e_consumer = faced[consumer_columns[0]]
         else:
-            e_consumer = _gather_sum(faced, consumer_columns, scratch[:n_consumer]) / n_consumer
+            e_consumer = _gather_sum(faced, consumer_columns, scratch) / n_consumer
         for j in range(n_api):
-            api_buffer[j] = spend[p, api_columns[j]]
-        api_weight = _sum(api_buffer)
+            scratch[j] = spend[p, api_columns[j]]
+        api_weight = _sum(scratch, n_api)
         for j in range(n_api):
-            api_buffer[j] = faced[api_columns[j]] * spend[p, api_columns[j]]
-        weighted = _sum(api_buffer)
+            scratch[j] = faced[api_columns[j]] * spend[p, api_columns[j]]
+        weighted = _sum(scratch, n_api)
         if api_weight > 0:
             e_api = weighted / api_weight
         else:
-            e_api = _gather_sum(faced, api_columns, api_buffer) / n_api
+            e_api = _gather_sum(faced, api_columns, scratch) / n_api
         out[LERNER_API, p] = 1.0 / e_api if e_api * max_lerner > 1.0 else max_lerner
         out[LERNER_CONSUMER, p] = 1.0 / e_consumer if e_consumer * max_lerner > 1.0 else max_lerner
         out[API_PRICE, p] = price[0, p]
@@ -357,9 +378,9 @@ def settle(
             lab[LAB_USER_SHARE, r] /= total_users
     margin_total = 0.0 + _pairwise(margin.reshape(n * k), 0, n_closed * k)
     scalars = np.empty(5)
-    scalars[POTENTIAL] = _sum(potential_spending)
-    scalars[SPENDING] = _sum(spending)
-    scalars[SURPLUS] = _sum(surplus)
+    scalars[POTENTIAL] = _sum(potential_spending, k)
+    scalars[SPENDING] = _sum(spending, k)
+    scalars[SURPLUS] = _sum(surplus, k)
     scalars[LERNER_WEIGHTED] = margin_total / total_revenue if total_revenue > 0 else np.nan
     scalars[TOTAL_USERS] = total_users
     return new_buying, out, lab, scalars

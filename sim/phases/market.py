@@ -16,7 +16,6 @@ import math
 import numpy as np
 
 from sim.economics import concentration as conc
-from sim.economics import market as mkt
 from sim.economics.capability import share_of_tasks_within_reach
 
 
@@ -45,6 +44,7 @@ class _OnSale:
     def __init__(self, model, key, labs, products, counts) -> None:
         seg = model.segments
         m = model.market
+        kernel = _kernel()
         self.key = key
         self.labs = labs  # holds the labs and products whose ids make up the key
         self.products = products
@@ -56,14 +56,20 @@ class _OnSale:
         )
         self.open_w = np.array([p.open_weights for p in products], dtype=bool)
         self.any_open = bool(self.open_w.any())
-        self.capability_term = mkt.capability_utility(np.log(capability), seg)
+        self.capability_term = kernel.capability_terms(
+            np.log(capability),
+            seg.ln_need_minutes,
+            seg.capability_preference,
+            float(seg.shortfall_penalty),
+        )
         self.within_reach = share_of_tasks_within_reach(
             max(capability), m.task_length_median_minutes, m.task_length_sigma_ln
         )
         zeros = np.zeros(len(seg.names))
-        self.split = np.array(
+        # concatenate, not np.array: ~4 us instead of ~6 for 60 rows (measured)
+        self.split = np.concatenate(
             [p.segment_split if p.segment_split is not None else zeros for p in products]
-        )
+        ).reshape(len(products), len(zeros))
         self.lerner = np.array(
             [[p.lerner for p in products], [p.consumer_lerner for p in products]]
         )
