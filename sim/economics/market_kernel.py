@@ -32,9 +32,11 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-# _INLINE: the helpers below are inlined where they are called (numba's inline="always"): a
-# call to a compiled function that takes an array counts references around it, which made
-# ``settle`` half again as slow (12 against 8 us for 60 products, measured).
+# _INLINE: ``_sum`` and ``_gather_sum`` are inlined where they are called (numba's
+# inline="always") and ``_sum`` adds fewer than 8 terms itself: a call to a compiled function
+# that takes an array counts references around it, which made ``settle`` half again as slow
+# (12 against 7.5 us for 60 products, measured). Inlining the pairwise sum too took the
+# first compilation from ~3 s to ~19 s for no further gain.
 
 # Indices of the rows of ``settle``'s per-product and per-lab outputs.
 API_PRICE, USER_SHARE, REVENUE_SHARE, LERNER_API, LERNER_CONSUMER, COST = range(6)
@@ -43,7 +45,7 @@ LAB_USER_SHARE, LAB_REVENUE, LAB_ENTERPRISE, LAB_SERVING = range(4)
 POTENTIAL, SPENDING, SURPLUS, LERNER_WEIGHTED, TOTAL_USERS = range(5)
 
 
-@njit(cache=True, inline="always")  # see _INLINE
+@njit(cache=True)
 def _block(a, lo, n):
     """numpy's pairwise sum of a[lo:lo + n] for n <= 128 (``pairwise_sum`` in numpy's
     loops_utils.h): a plain loop below 8 terms, else 8 accumulators."""
@@ -79,7 +81,7 @@ def _block(a, lo, n):
     return res
 
 
-@njit(cache=True, inline="always")  # see _INLINE
+@njit(cache=True)
 def _pairwise(a, lo, n):
     """numpy's pairwise sum of a[lo:lo + n]: above 128 terms, the sum of the two halves (the
     first a multiple of 8 long), each summed the same way. numpy recurses; this walks the same
@@ -127,6 +129,11 @@ def _pairwise(a, lo, n):
 def _sum(a, n):
     """``a[:n].sum()`` as numpy sums it: the identity 0.0 plus the pairwise sum (taking no
     view: a view inside a loop costs more than the sum of a few terms)."""
+    if n < 8:  # numpy's plain loop, here without a call
+        res = -0.0
+        for i in range(n):
+            res += a[i]
+        return 0.0 + res
     return 0.0 + _pairwise(a, 0, n)
 
 
