@@ -51,7 +51,7 @@ class Lab(mesa.Agent):
         self.frontier: TrainedModel | None = None  # best model it has trained
         # Products: the ladders (a model and its distilled tiers) on sale, newest last, and a
         # ladder held back until the lab decides to release it.
-        self.releases: list[list[TrainedModel]] = []
+        self.releases = ()
         self.held: list[TrainedModel] | None = None
         self.released_ever = params.release == "on_completion"
         self.budget_usd_per_year = 0.0
@@ -110,19 +110,43 @@ class Lab(mesa.Agent):
         return self.frontier.capability if self.frontier else 0.0
 
     @property
+    def releases(self) -> tuple[list[TrainedModel], ...]:
+        """The ladders on sale, oldest first: a tuple, changed only by assigning a new one
+        (or by ``release``), so that ``products`` and ``deployed`` can be kept until then."""
+        return self._releases
+
+    @releases.setter
+    def releases(self, ladders) -> None:
+        self._releases = tuple(ladders)
+        self._shelf = None  # (products, deployed), made again when next asked for
+
+    def release(self, ladder: list[TrainedModel], keep: int) -> list[list[TrainedModel]]:
+        """Put ``ladder`` on sale after the others; the oldest beyond ``keep`` ladders are
+        taken off sale and returned, oldest first."""
+        ladders = (*self._releases, ladder)
+        retired = len(ladders) - keep if len(ladders) > keep else 0
+        self.releases = ladders[retired:]
+        return list(ladders[:retired])
+
+    def _stock(self) -> tuple[list[TrainedModel], TrainedModel | None]:
+        products = [p for ladder in self._releases for p in ladder]
+        best = None
+        for p in products:
+            if best is None or p.capability > best.capability:
+                best = p
+        self._shelf = products, best
+        return self._shelf
+
+    @property
     def products(self) -> list[TrainedModel]:
-        """Every product this lab has on sale."""
-        return [p for ladder in self.releases for p in ladder]
+        """Every product this lab has on sale (kept while its releases stay the same: the
+        market and the recorder ask for it every step; do not change the list)."""
+        return (self._shelf or self._stock())[0]
 
     @property
     def deployed(self) -> TrainedModel | None:
         """Its most capable product on sale (None if it sells nothing)."""
-        best = None
-        for ladder in self.releases:
-            for p in ladder:
-                if best is None or p.capability > best.capability:
-                    best = p
-        return best
+        return (self._shelf or self._stock())[1]
 
     @property
     def deployed_capability(self) -> float:
