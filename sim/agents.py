@@ -17,7 +17,7 @@ from sim.economics import funding as fin
 from sim.economics import progress, research, scaling
 from sim.ledger import Ledger
 from sim.params import LabParams
-from sim.trained_models import Run, TrainedModel  # noqa: F401  (re-exported: what labs make)
+from sim.trained_models import Run, TrainedModel, products_on_sale  # noqa: F401  (re-exported: what labs make)
 
 
 class Lab(mesa.Agent):
@@ -111,42 +111,23 @@ class Lab(mesa.Agent):
 
     @property
     def releases(self) -> tuple[list[TrainedModel], ...]:
-        """The ladders on sale, oldest first: a tuple, changed only by assigning a new one
-        (or by ``release``), so that ``products`` and ``deployed`` can be kept until then."""
+        """The ladders on sale, oldest first: a tuple, replaced whole (see ``products``)."""
         return self._releases
 
     @releases.setter
     def releases(self, ladders) -> None:
         self._releases = tuple(ladders)
-        self._shelf = None  # (products, deployed), made again when next asked for
-
-    def release(self, ladder: list[TrainedModel], keep: int) -> list[list[TrainedModel]]:
-        """Put ``ladder`` on sale after the others; the oldest beyond ``keep`` ladders are
-        taken off sale and returned, oldest first."""
-        ladders = (*self._releases, ladder)
-        retired = len(ladders) - keep if len(ladders) > keep else 0
-        self.releases = ladders[retired:]
-        return list(ladders[:retired])
-
-    def _stock(self) -> tuple[list[TrainedModel], TrainedModel | None]:
-        products = [p for ladder in self._releases for p in ladder]
-        best = None
-        for p in products:
-            if best is None or p.capability > best.capability:
-                best = p
-        self._shelf = products, best
-        return self._shelf
+        self._shelf = products_on_sale(self._releases)  # read every step, changed seldom
 
     @property
     def products(self) -> list[TrainedModel]:
-        """Every product this lab has on sale (kept while its releases stay the same: the
-        market and the recorder ask for it every step; do not change the list)."""
-        return (self._shelf or self._stock())[0]
+        """Every product on sale, kept until ``releases`` is replaced (do not change it)."""
+        return self._shelf[0]
 
     @property
     def deployed(self) -> TrainedModel | None:
         """Its most capable product on sale (None if it sells nothing)."""
-        return (self._shelf or self._stock())[1]
+        return self._shelf[1]
 
     @property
     def deployed_capability(self) -> float:

@@ -4,11 +4,10 @@
 
 Same numbers means bit for bit: every element is computed by the same IEEE operations in the
 same order as numpy does them (no fastmath, so no reassociation or fused multiply-adds), sums
-run in numpy's order (``_sum``: numpy's pairwise summation, which is a plain loop below 8
-terms; reductions over products and ``np.bincount`` add one by one), and exp and log stay
-numpy's own: numpy's vectorised exp and log differ from the C library's that compiled code
-calls in the last bit of a few per cent of values (measured on AVX-512), so the clearing
-stops between kernels for one ``np.exp`` or ``np.log`` on the arrays that need it.
+add in numpy's order (``sim.economics.ordered_sums``), and exp and log stay numpy's own:
+numpy's vectorised exp and log differ from the C library's that compiled code calls in the
+last bit of a few per cent of values (measured on AVX-512), so the clearing stops between
+kernels for one ``np.exp`` or ``np.log`` on the arrays that need it.
 ``tests/test_market_kernel.py`` checks the kernels against the reference functions.
 
 The clearing, in the order ``sim.phases.market.clear_market`` calls it:
@@ -32,118 +31,13 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-# _INLINE: ``_sum`` and ``_gather_sum`` are inlined where they are called (numba's
-# inline="always") and ``_sum`` adds fewer than 8 terms itself: a call to a compiled function
-# that takes an array counts references around it, which made ``settle`` half again as slow
-# (12 against 7.5 us for 60 products, measured). Inlining the pairwise sum too took the
-# first compilation from ~3 s to ~19 s for no further gain.
+from sim.economics.ordered_sums import gather_total, pairwise, total
 
 # Indices of the rows of ``settle``'s per-product and per-lab outputs.
 API_PRICE, USER_SHARE, REVENUE_SHARE, LERNER_API, LERNER_CONSUMER, COST = range(6)
 LAB_USER_SHARE, LAB_REVENUE, LAB_ENTERPRISE, LAB_SERVING = range(4)
 # ... and of its scalars.
 POTENTIAL, SPENDING, SURPLUS, LERNER_WEIGHTED, TOTAL_USERS = range(5)
-
-
-@njit(cache=True)
-def _block(a, lo, n):
-    """numpy's pairwise sum of a[lo:lo + n] for n <= 128 (``pairwise_sum`` in numpy's
-    loops_utils.h): a plain loop below 8 terms, else 8 accumulators."""
-    if n < 8:
-        res = -0.0
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    r0 = a[lo]
-    r1 = a[lo + 1]
-    r2 = a[lo + 2]
-    r3 = a[lo + 3]
-    r4 = a[lo + 4]
-    r5 = a[lo + 5]
-    r6 = a[lo + 6]
-    r7 = a[lo + 7]
-    i = 8
-    end = n - n % 8
-    while i < end:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
-    return res
-
-
-@njit(cache=True)
-def _pairwise(a, lo, n):
-    """numpy's pairwise sum of a[lo:lo + n]: above 128 terms, the sum of the two halves (the
-    first a multiple of 8 long), each summed the same way. numpy recurses; this walks the same
-    tree with a stack, as numba's cache does not load recursive functions safely."""
-    if n <= 128:
-        return _block(a, lo, n)
-    frames = np.empty((64, 3), np.int64)  # lo, n, halves done; depth < 64 for any n
-    results = np.empty(64)
-    frames[0, 0] = lo
-    frames[0, 1] = n
-    frames[0, 2] = 0
-    depth = 1
-    done = 0
-    while depth > 0:
-        f = depth - 1
-        start = frames[f, 0]
-        size = frames[f, 1]
-        if size <= 128:
-            results[done] = _block(a, start, size)
-            done += 1
-            depth -= 1
-            continue
-        half = size // 2
-        half -= half % 8
-        stage = frames[f, 2]
-        frames[f, 2] = stage + 1
-        if stage == 0:
-            frames[depth, 0] = start
-            frames[depth, 1] = half
-            frames[depth, 2] = 0
-            depth += 1
-        elif stage == 1:
-            frames[depth, 0] = start + half
-            frames[depth, 1] = size - half
-            frames[depth, 2] = 0
-            depth += 1
-        else:
-            done -= 1
-            results[done - 1] = results[done - 1] + results[done]
-            depth -= 1
-    return results[0]
-
-
-@njit(cache=True, inline="always")  # see _INLINE
-def _sum(a, n):
-    """``a[:n].sum()`` as numpy sums it: the identity 0.0 plus the pairwise sum (taking no
-    view: a view inside a loop costs more than the sum of a few terms)."""
-    if n < 8:  # numpy's plain loop, here without a call
-        res = -0.0
-        for i in range(n):
-            res += a[i]
-        return 0.0 + res
-    return 0.0 + _pairwise(a, 0, n)
-
-
-@njit(cache=True, inline="always")  # see _INLINE
-def _gather_sum(values, columns, buffer):
-    """``values[columns].sum()`` as numpy sums a slice (``buffer``: scratch, long enough)."""
-    n = columns.shape[0]
-    for j in range(n):
-        buffer[j] = values[columns[j]]
-    return _sum(buffer, n)
 
 
 @njit(cache=True)
@@ -327,11 +221,11 @@ def settle(
         for s in range(k):
             row[s] = split[p, s] * spending[s]
             spend[p, s] = row[s]
-        product_total[p] = _sum(row, k)
+        product_total[p] = total(row, k)
         if n_consumer == 1:  # the column itself, not a sum over it
             consumer_spend = row[consumer_columns[0]]
         else:
-            consumer_spend = _gather_sum(row, consumer_columns, scratch)
+            consumer_spend = gather_total(row, consumer_columns, scratch)
         closed_total[p] = product_total[p] if closed else 0.0
         enterprise_p[p] = product_total[p] - consumer_spend if closed else 0.0
         for s in range(k):
@@ -339,7 +233,7 @@ def settle(
             scratch[s] = row[s] * share
             if closed:
                 margin[n_closed, s] = row[s] * (1.0 - share)
-        served_p[p] = _sum(scratch, k) if closed else 0.0
+        served_p[p] = total(scratch, k) if closed else 0.0
         if closed:
             n_closed += 1
     for p in range(n):
@@ -350,8 +244,8 @@ def settle(
         lab[LAB_SERVING, r] += served_p[p]
         for s in range(k):
             lab_segment[r, s] += split[p, s]
-    total_users = _sum(lab[LAB_USER_SHARE], n_labs)
-    total_revenue = _sum(lab[LAB_REVENUE], n_labs) if any_open else total_users
+    total_users = total(lab[LAB_USER_SHARE], n_labs)
+    total_revenue = total(lab[LAB_REVENUE], n_labs) if any_open else total_users
     # Next step's markups, from the elasticity each lab faces (see clear_market).
     out = np.empty((6, n))
     faced = np.empty(k)
@@ -362,17 +256,17 @@ def settle(
         if n_consumer == 1:
             e_consumer = faced[consumer_columns[0]]
         else:
-            e_consumer = _gather_sum(faced, consumer_columns, scratch) / n_consumer
+            e_consumer = gather_total(faced, consumer_columns, scratch) / n_consumer
         for j in range(n_api):
             scratch[j] = spend[p, api_columns[j]]
-        api_weight = _sum(scratch, n_api)
+        api_weight = total(scratch, n_api)
         for j in range(n_api):
             scratch[j] = faced[api_columns[j]] * spend[p, api_columns[j]]
-        weighted = _sum(scratch, n_api)
+        weighted = total(scratch, n_api)
         if api_weight > 0:
             e_api = weighted / api_weight
         else:
-            e_api = _gather_sum(faced, api_columns, scratch) / n_api
+            e_api = gather_total(faced, api_columns, scratch) / n_api
         out[LERNER_API, p] = 1.0 / e_api if e_api * max_lerner > 1.0 else max_lerner
         out[LERNER_CONSUMER, p] = 1.0 / e_consumer if e_consumer * max_lerner > 1.0 else max_lerner
         out[API_PRICE, p] = price[0, p]
@@ -387,11 +281,11 @@ def settle(
     if total_users > 0:
         for r in range(n_labs):
             lab[LAB_USER_SHARE, r] /= total_users
-    margin_total = 0.0 + _pairwise(margin.reshape(n * k), 0, n_closed * k)
+    margin_total = 0.0 + pairwise(margin.reshape(n * k), 0, n_closed * k)
     scalars = np.empty(5)
-    scalars[POTENTIAL] = _sum(potential_spending, k)
-    scalars[SPENDING] = _sum(spending, k)
-    scalars[SURPLUS] = _sum(surplus, k)
+    scalars[POTENTIAL] = total(potential_spending, k)
+    scalars[SPENDING] = total(spending, k)
+    scalars[SURPLUS] = total(surplus, k)
     scalars[LERNER_WEIGHTED] = margin_total / total_revenue if total_revenue > 0 else np.nan
     scalars[TOTAL_USERS] = total_users
     return new_buying, out, lab, scalars
