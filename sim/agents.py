@@ -275,10 +275,11 @@ class Lab(mesa.Agent):
             im_months = m.mech.imitation.months
             im_physical = cost * m.flop_per_usd_training
             # A follower distils a rival when the copy beats what it sells now and what a run
-            # of its own would reach on its budget (before luck): cheaper, and no worse.
+            # of its own would reach on its budget (before luck): cheaper, and no worse. The
+            # copy's ladder is distilled as a trained model's is, within the bill.
             if (
                 cap > self.deployed_capability
-                and cost <= affordable
+                and cost * ladder <= affordable
                 and im_physical <= m.max_physical_flop(self.utilization, im_months)
                 and (physical <= 0 or cap > self._own_run_capability(physical, kappa, saving))
             ):
@@ -286,10 +287,11 @@ class Lab(mesa.Agent):
                     kind="imitation",
                     started_step=m.k,
                     end_step=m.k + m.steps_for(im_months),
-                    total_cost_usd=cost,
+                    total_cost_usd=cost * ladder,
                     physical_flop=im_physical,
                     target=model,
                     utilization=self.utilization,
+                    ladder_factor=ladder,
                 )
                 return
         if physical <= 0:

@@ -172,7 +172,7 @@ def clear_market(model) -> None:
         model.segment_buying,
         choice.buying,
         model.dt_years,
-        m.adoption_innovation_per_year,
+        seg.adoption_innovation_per_year,
         m.adoption_imitation_per_year,
     )
     spending = potential * buying  # USD per year, per segment
