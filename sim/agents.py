@@ -117,17 +117,9 @@ class Lab(mesa.Agent):
     @releases.setter
     def releases(self, ladders) -> None:
         self._releases = tuple(ladders)
-        self._shelf = products_on_sale(self._releases)  # read every step, changed seldom
-
-    @property
-    def products(self) -> list[TrainedModel]:
-        """Every product on sale, kept until ``releases`` is replaced (do not change it)."""
-        return self._shelf[0]
-
-    @property
-    def deployed(self) -> TrainedModel | None:
-        """Its most capable product on sale (None if it sells nothing)."""
-        return self._shelf[1]
+        # products: every product on sale; deployed: the most capable (None if it sells
+        # nothing). Read every step, changed seldom: kept until releases is replaced.
+        self.products, self.deployed = products_on_sale(self._releases)
 
     @property
     def deployed_capability(self) -> float:
@@ -280,10 +272,11 @@ class Lab(mesa.Agent):
             im_months = m.mech.imitation.months
             im_physical = cost * m.flop_per_usd_training
             # A follower distils a rival when the copy beats what it sells now and what a run
-            # of its own would reach on its budget (before luck): cheaper, and no worse.
+            # of its own would reach on its budget (before luck): cheaper, and no worse. The
+            # copy's ladder is distilled as a trained model's is, within the bill.
             if (
                 cap > self.deployed_capability
-                and cost <= affordable
+                and cost * ladder <= affordable
                 and im_physical <= m.max_physical_flop(self.utilization, im_months)
                 and (physical <= 0 or cap > self._own_run_capability(physical, kappa, saving))
             ):
@@ -291,10 +284,11 @@ class Lab(mesa.Agent):
                     kind="imitation",
                     started_step=m.k,
                     end_step=m.k + m.steps_for(im_months),
-                    total_cost_usd=cost,
+                    total_cost_usd=cost * ladder,
                     physical_flop=im_physical,
                     target=model,
                     utilization=self.utilization,
+                    ladder_factor=ladder,
                 )
                 return
         if physical <= 0:

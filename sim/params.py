@@ -91,12 +91,12 @@ class WorldParams(Frozen):
         1.0, description="Wall = ideas_wall_loss * (1 + R/R_ref)^-exponent."
     )
     capability_anchor_effective_flop: Annotated[Real, Field(ge=1e15, le=1e40)] = Field(
-        8e26,
+        1.5e26,
         description="Effective training compute (FLOP of 2020 algorithms, with warm starts, "
         "utilization and learning curves as the model counts them) of a model with the anchor "
-        "horizon. Fitted so that the history's frontier in March 2023 has GPT-4's horizon; "
-        "GPT-4's 2.1e25 FLOP (Epoch) after ~3 years of algorithmic progress at 2.8x/yr "
-        "(Ho et al. 2024) would be ~4.6e26.",
+        "horizon. Fitted so that the history's frontier in March 2023 has GPT-4's horizon "
+        "(GPT-4's 2.1e25 FLOP, Epoch, after ~3 years of algorithmic progress at 2.2-2.8x/yr, "
+        "Ho et al. 2024, would be 2e26-4.6e26).",
     )
     capability_anchor_minutes: Annotated[Real, Field(gt=0, le=1e6)] = Field(
         5.5,
@@ -104,11 +104,12 @@ class WorldParams(Frozen):
         "horizon, in minutes of human-expert work (GPT-4: ~5-6 minutes; Kwa et al. 2025).",
     )
     capability_flop_elasticity: Annotated[Real, Field(ge=0.05, le=2)] = Field(
-        0.345,
+        0.46,
         description="e in horizon = anchor_minutes * (C_eff / anchor_flop)^e for compute-optimal "
-        "models: fitted to GPT-2 (1.5e21 FLOP in 2019, ~5.4e20 of 2020 algorithms) at a few "
-        "seconds and GPT-4 at ~5.5 minutes. Each 10x of effective compute multiplies the "
-        "horizon by 10^e (~2.2).",
+        "models. Fitted to METR's trend through 2023 (the horizon doubles every ~7 months, Kwa "
+        "et al. 2025) with the history's growth of frontier effective compute; GPT-2 (2019, "
+        "outside the calibration window) at a few seconds and GPT-4 at ~5.5 minutes would give "
+        "0.345. Each 10x of effective compute multiplies the horizon by 10^e (~2.9).",
     )
     run_outcome_noise_sigma: Annotated[Real, Field(ge=0, le=3)] = Field(
         0.25,
@@ -362,15 +363,24 @@ class MarketParams(Frozen):
         "hundreds of millions of subscribers at ~$20/month; assumption).",
     )
     consumer_task_minutes: Annotated[Real, Field(gt=0, le=1e7)] = Field(
-        1.0,
-        description="Time horizon a useful chat assistant needs (ChatGPT launched on GPT-3.5, "
-        "~0.5-1 minute on METR's scale).",
+        3.7,
+        description="Time horizon a useful chat assistant needs, on the model's capability "
+        "scale. Fitted to OpenAI's revenue before ChatGPT (~$28M in 2022): the consumer market "
+        "opens when products on sale approach it, as it did with ChatGPT (November 2022). "
+        "METR puts GPT-3.5 at ~0.5-1 minute; the model's smooth frontier, which counts every "
+        "model as soon as it is trained, reaches that level earlier than public releases did.",
     )
     adoption_innovation_per_year: Annotated[Real, Field(gt=0, le=10)] = Field(
         0.01,
-        description="Bass diffusion p: the rate at which customers who would buy start to, on "
-        "their own. Fitted to the leading lab's revenue at the end of 2023 (~$2B); the mean "
-        "over 213 innovations is 0.03 (Sultan, Farley & Lehmann 1990).",
+        description="Bass diffusion p of the enterprise (API) segments: the rate at which "
+        "customers who would buy start to, on their own (assumption, below the mean of 0.03 "
+        "over 213 innovations in Sultan, Farley & Lehmann 1990: firms adopt slowly).",
+    )
+    consumer_adoption_innovation_per_year: Annotated[Real, Field(gt=0, le=10)] = Field(
+        0.04,
+        description="Bass diffusion p of the consumer segment. Fitted to the leading lab's "
+        "revenue at the end of 2023 (~$2B, mostly ChatGPT subscriptions); ChatGPT reached "
+        "100M users two months after launch (UBS, February 2023).",
     )
     adoption_imitation_per_year: Annotated[Real, Field(ge=0, le=10)] = Field(
         0.38,

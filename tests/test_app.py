@@ -20,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -498,3 +499,21 @@ def _drive(page, url: str, tmp_path: Path) -> None:
     _wait_for(lambda: "seeds to the horizon" in page.locator("body").inner_text(), 120, "the seeds")
     page.locator(".labsim-figure-concentration img").first.wait_for(state="visible")
     page.screenshot(path=str(tmp_path / "app-seeds.png"))
+
+
+def test_compute_figure_shows_the_stock_and_the_price_of_compute():
+    """The dashboard's compute figure sets the largest run against six months of the world's
+    stock (the overhang's measure) and shows when compute is scarce (price above its trend)."""
+    from analysis.app.figures import compute_figure
+    from analysis.app.seeds import run_seeds, run_series
+
+    model = _model("power-wall", steps=240)
+    for source in (run_series(model), run_seeds(model.spec, range(2))):
+        fig = compute_figure(source)
+        top, price = fig.axes[0], fig.axes[1]
+        stock = next(line for line in top.get_lines() if "world stock" in line.get_label())
+        run = top.get_lines()[0].get_ydata()
+        # The stock's six months exceed the largest run at every step (the overhang > 1).
+        assert np.all(stock.get_ydata()[run > 0] > run[run > 0])
+        multiplier = price.get_lines()[0].get_ydata()
+        assert np.nanmin(multiplier) >= 1.0 and "price" in price.get_ylabel()

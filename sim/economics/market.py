@@ -37,6 +37,7 @@ class Segments(NamedTuple):
     capability_preference: np.ndarray
     price_sensitivity: np.ndarray
     ln_reference_price: np.ndarray
+    adoption_innovation_per_year: np.ndarray  # Bass p of each segment
     shortfall_penalty: float
 
 
@@ -75,6 +76,9 @@ def make_segments(market) -> Segments:
         price_sensitivity=np.array([m.consumer_price_sensitivity] + [m.price_sensitivity] * n),
         ln_reference_price=np.log(
             [m.consumer_reference_price_per_mtok_usd] + [m.reference_price_per_mtok_usd] * n
+        ),
+        adoption_innovation_per_year=np.array(
+            [m.consumer_adoption_innovation_per_year] + [m.adoption_innovation_per_year] * n
         ),
         shortfall_penalty=m.shortfall_penalty,
     )
@@ -147,13 +151,13 @@ def adopted_share(
     previous: np.ndarray,
     target: np.ndarray,
     step_years: float,
-    innovation_per_year: float,
+    innovation_per_year: float | np.ndarray,
     imitation_per_year: float,
 ) -> np.ndarray:
     """Buying share after a step of Bass diffusion (Bass 1969) toward the share that would buy:
     the gap closes at rate p + q * (adopted share of the target), so adoption starts slowly,
     then accelerates as customers follow each other; a fall in the target is followed at the
-    same rate."""
+    same rate. ``innovation_per_year``: one p, or one per segment."""
     progress = _divide(previous, target, np.ones_like)
     rate = innovation_per_year + imitation_per_year * np.minimum(progress, 1.0)
     return previous + (target - previous) * (1.0 - np.exp(-rate * step_years))

@@ -130,7 +130,8 @@ def choices(
 ):
     """From exp(utility - top) (``utilities`` after ``np.exp``): the split among products
     after inertia (``mkt.inertial_split``), the share of each segment that would buy, and the
-    rows [the logit's total, the exponent of ``mkt.adopted_share``'s step]."""
+    rows [the logit's total, the exponent of ``mkt.adopted_share``'s step] (Bass p per
+    segment: ``innovation_per_year``)."""
     n1, k = weights.shape
     n = n1 - 1
     split = np.empty((n, k))
@@ -156,7 +157,7 @@ def choices(
         progress = buying[s] / would_buy[s] if would_buy[s] > 0 else 1.0
         if progress > 1.0:
             progress = 1.0
-        rate = innovation_per_year + imitation_per_year * progress
+        rate = innovation_per_year[s] + imitation_per_year * progress
         out[0, s] = total
         out[1, s] = -rate * step_years
     return split, would_buy, out
@@ -355,7 +356,7 @@ def clear(
         float(market.inertia),
         buying,
         step_years,
-        float(market.adoption_innovation_per_year),
+        segments.adoption_innovation_per_year,
         float(market.adoption_imitation_per_year),
     )
     new_buying, per_product, per_lab, totals = settle(

@@ -31,7 +31,7 @@ def deploy(model, lab, teacher: TrainedModel) -> None:
     """The product ladder of a new frontier model: on sale now, or held back."""
     ladder = [teacher]
     dd = model.mech.deployment_distillation
-    if dd.enabled and teacher.method != "imitation":
+    if dd.enabled:
         # A distillation is a training run too: a compute cap in force bounds it. The student
         # starts when the teacher completes: the next step's cap applies.
         share = dd.compute_fraction
@@ -185,7 +185,9 @@ def withdraw_all(lab) -> None:
 
 
 def finish_imitation(model, lab, run: Run, now: float) -> None:
-    """A distilled copy of a rival's product, finished: it is sold if it beats the lab's own."""
+    """A distilled copy of a rival's product, finished: it is sold if it beats the lab's own,
+    with a ladder of its own distilled tiers as a trained model's (``deploy``): a follower
+    that can copy a frontier model can also make the small models the low end buys."""
     target = run.target
     im = model.mech.imitation
     cap = target.capability * (frontier.reachable_share(model, target) or 0.0)
@@ -203,7 +205,7 @@ def finish_imitation(model, lab, run: Run, now: float) -> None:
         # What a compute-optimal run would need for this capability: what a later warm
         # start from the copy can honestly build on.
         effective_flop=model.effective_flop_for(cap),
-        cost_usd=run.total_cost_usd,
+        cost_usd=run.total_cost_usd / run.ladder_factor,
         method="imitation",
         parent=target.model_id,
         loss=model.loss_of(cap),
@@ -220,9 +222,4 @@ def finish_imitation(model, lab, run: Run, now: float) -> None:
     if lab.frontier is None or cap > lab.frontier.capability:
         lab.frontier = copy
         lab.last_improvement_step = model.k
-    ladder = [copy]
-    _add_thinking_tier(model, lab, ladder)
-    if lab.releases_now(best_rival_revenue_usd_per_year(model, lab)):
-        put_on_sale(model, lab, ladder)
-    else:
-        lab.held = ladder
+    deploy(model, lab, copy)
