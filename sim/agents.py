@@ -17,7 +17,7 @@ from sim.economics import funding as fin
 from sim.economics import progress, research, scaling
 from sim.ledger import Ledger
 from sim.params import LabParams
-from sim.trained_models import Run, TrainedModel  # noqa: F401  (re-exported: what labs make)
+from sim.trained_models import Run, TrainedModel, products_on_sale  # noqa: F401  (re-exported: what labs make)
 
 
 class Lab(mesa.Agent):
@@ -51,7 +51,7 @@ class Lab(mesa.Agent):
         self.frontier: TrainedModel | None = None  # best model it has trained
         # Products: the ladders (a model and its distilled tiers) on sale, newest last, and a
         # ladder held back until the lab decides to release it.
-        self.releases: list[list[TrainedModel]] = []
+        self.releases = ()
         self.held: list[TrainedModel] | None = None
         self.released_ever = params.release == "on_completion"
         self.budget_usd_per_year = 0.0
@@ -110,19 +110,16 @@ class Lab(mesa.Agent):
         return self.frontier.capability if self.frontier else 0.0
 
     @property
-    def products(self) -> list[TrainedModel]:
-        """Every product this lab has on sale."""
-        return [p for ladder in self.releases for p in ladder]
+    def releases(self) -> tuple[list[TrainedModel], ...]:
+        """The ladders on sale, oldest first: a tuple, replaced whole (see ``products``)."""
+        return self._releases
 
-    @property
-    def deployed(self) -> TrainedModel | None:
-        """Its most capable product on sale (None if it sells nothing)."""
-        best = None
-        for ladder in self.releases:
-            for p in ladder:
-                if best is None or p.capability > best.capability:
-                    best = p
-        return best
+    @releases.setter
+    def releases(self, ladders) -> None:
+        self._releases = tuple(ladders)
+        # products: every product on sale; deployed: the most capable (None if it sells
+        # nothing). Read every step, changed seldom: kept until releases is replaced.
+        self.products, self.deployed = products_on_sale(self._releases)
 
     @property
     def deployed_capability(self) -> float:

@@ -65,3 +65,14 @@ class Run:
 
     def __post_init__(self) -> None:
         self.cost_per_step_usd = self.total_cost_usd / (self.end_step - self.started_step)
+
+
+def products_on_sale(ladders) -> tuple[list[TrainedModel], TrainedModel | None]:
+    """The products of ``ladders``, in order, and the most capable (the first of equals; None
+    if there are none): what ``Lab.products`` and ``Lab.deployed`` keep between changes."""
+    products = [p for ladder in ladders for p in ladder]
+    best = None
+    for p in products:
+        if best is None or p.capability > best.capability:
+            best = p
+    return products, best

@@ -149,9 +149,10 @@ def put_on_sale(model, lab, ladder: list[TrainedModel]) -> None:
             if product.open_weights
             else mkt.price_from_cost(cost, api)
         )
-    lab.releases.append(ladder)
-    while len(lab.releases) > model.market.releases_on_sale:
-        oldest = lab.releases.pop(0)
+    ladders = (*lab.releases, ladder)
+    keep = model.market.releases_on_sale
+    lab.releases = ladders[-keep:]
+    for oldest in ladders[:-keep]:
         # Customers of a retired model move to its successor in the new ladder (same tier,
         # else the nearest one): a lab retiring a model keeps the customers who used it.
         for old in oldest:

@@ -10,6 +10,8 @@ elasticity.
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 import numpy as np
 
@@ -30,15 +32,30 @@ def spread(model) -> None:
             matrix = nx.to_numpy_array(model.network, nodelist=[lab.unique_id for lab in labs])
         model._adjacency = matrix if n > 10 else matrix.tolist()  # see spillover_log_gain
     dt = model.dt_years
-    gain = progress.spillover_log_gain(
-        [lab.ln_a for lab in labs],
-        [lab.openness for lab in labs],
-        [lab.engineers for lab in labs],
-        model._adjacency,
-        sp.rate_per_year,
-        sp.absorptive_half_engineers,
-        dt,
-    )
+    ln_a = [lab.ln_a for lab in labs]
+    openness = [lab.openness for lab in labs]
+    engineers = [lab.engineers for lab in labs]
+    if len(labs) > 10:  # the compiled loop: the same gains as below, in ~5 us instead of ~15
+        from sim.economics import spillover_kernel
+
+        gain = spillover_kernel.spillover_log_gain(
+            np.array(ln_a),
+            np.array(openness, dtype=float),
+            np.array(engineers, dtype=float),
+            model._adjacency,
+            float(sp.absorptive_half_engineers),
+            1.0 - math.exp(-sp.rate_per_year * dt),  # as spillover_log_gain computes it
+        ).tolist()
+    else:
+        gain = progress.spillover_log_gain(
+            ln_a,
+            openness,
+            engineers,
+            model._adjacency,
+            sp.rate_per_year,
+            sp.absorptive_half_engineers,
+            dt,
+        )
     for lab, g in zip(labs, gain, strict=True):
         lab.ln_a += g
     if model.ideas_weight > 0:

@@ -72,8 +72,16 @@ def _windowed(
 # ------------------------------------------------------------- local processes
 
 # What a worker needs, imported once by the fork server; every worker forks from it ready.
-# Importing Mesa alone takes 1-2 s, so the parent process never imports the model itself.
-WORKER_PRELOAD = ["sim.model", "sim.results", "sim.sweep.evaluate", "sim.sweep.backends"]
+# Importing Mesa alone takes 1-2 s, so the parent process never imports the model itself;
+# the market's kernels bring numba (~0.35 s, which the market would otherwise import in
+# each worker on its first clearing).
+WORKER_PRELOAD = [
+    "sim.model",
+    "sim.results",
+    "sim.economics.market_kernel",
+    "sim.sweep.evaluate",
+    "sim.sweep.backends",
+]
 
 _WORKER_EVALUATOR: Evaluator | None = None
 
