@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario import ScenarioError
+from sim.sweep.sensitivity import salib_sobol_seed
 
 INDEX_COLUMNS = {
     "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
@@ -78,7 +79,7 @@ def _indices(
             calc_second_order=sample.second_order,
             num_resamples=opts["num_resamples"],
             conf_level=opts["conf_level"],
-            seed=opts["seed"],
+            seed=salib_sobol_seed(opts["seed"]),
         )
         return pd.DataFrame(
             {"parameter": sample.names, **{k: si[k] for k in INDEX_COLUMNS["sobol"]}}
