@@ -215,11 +215,11 @@ class Lab(mesa.Agent):
         self.pay("compute_spend_usd", committed + research)
         flop_per_usd = m.flop_per_usd_training
         copies = research * self._copies_share(research * flop_per_usd / m.dt_years)
-        self.run_flop_this_step = committed * flop_per_usd
+        self.run_flop_this_step = run.flop_per_step if run is not None else 0.0
         self.experiment_spend_usd = research - copies
         self.experiment_flop_this_step = (research - copies) * flop_per_usd
         self.copies_flop_this_step = copies * flop_per_usd
-        self.compute_flop_this_step = (committed + research) * flop_per_usd
+        self.compute_flop_this_step = self.run_flop_this_step + research * flop_per_usd
 
     def _own_run_capability(self, physical: float, kappa: float, saving: float) -> float:
         """Time horizon (minutes) a run of its own of ``physical`` FLOP would reach, before luck."""

@@ -62,9 +62,14 @@ class Run:
     ladder_factor: float = 1.0  # total cost / training cost: the product ladder's distillations
     cluster_bound: bool = False  # the largest cluster (or a compute cap), not money, sized it
     cost_per_step_usd: float = field(init=False)  # the equal instalments it is paid in
+    # Physical FLOP it draws from the stock each step, its ladder's distillations included:
+    # bought at its start's prices, whatever the instalment would buy later.
+    flop_per_step: float = field(init=False)
 
     def __post_init__(self) -> None:
-        self.cost_per_step_usd = self.total_cost_usd / (self.end_step - self.started_step)
+        steps = self.end_step - self.started_step
+        self.cost_per_step_usd = self.total_cost_usd / steps
+        self.flop_per_step = self.physical_flop * self.ladder_factor / steps
 
 
 def products_on_sale(ladders) -> tuple[list[TrainedModel], TrainedModel | None]:

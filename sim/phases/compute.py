@@ -46,8 +46,11 @@ def clear_compute(model) -> None:
     if delivered < 1.0:
         for lab in labs:
             # A run gets fewer FLOP than it paid for this step: the scarcity price, ex post.
-            if lab.run is not None and lab.run_flop_this_step > 0.0:
-                lab.run.physical_flop -= (1.0 - delivered) * lab.run_flop_this_step
+            # Its own share of what it draws (not its ladder's): at most its planned FLOP over
+            # the run, so a run rationed every step ends with 0 FLOP, never fewer.
+            run = lab.run
+            if run is not None and lab.run_flop_this_step > 0.0:
+                run.physical_flop -= (1.0 - delivered) * lab.run_flop_this_step / run.ladder_factor
             lab.run_flop_this_step *= delivered
             lab.compute_flop_this_step *= delivered
     model.compute_users = list(labs)  # the labs whose compute this was (some exit this step)
