@@ -377,7 +377,7 @@ class MarketParams(Frozen):
         "over 213 innovations in Sultan, Farley & Lehmann 1990: firms adopt slowly).",
     )
     consumer_adoption_innovation_per_year: Annotated[Real, Field(gt=0, le=10)] = Field(
-        0.04,
+        0.025,
         description="Bass diffusion p of the consumer segment. Fitted to the leading lab's "
         "revenue at the end of 2023 (~$2B, mostly ChatGPT subscriptions); ChatGPT reached "
         "100M users two months after launch (UBS, February 2023).",
@@ -435,8 +435,16 @@ class MarketParams(Frozen):
     inertia: Annotated[Real, Field(ge=0, lt=1)] = Field(
         0.9,
         title="customer inertia",
-        description="Share of last month's split among products that stays put (switching "
-        "costs); the rest moves to the logit shares.",
+        description="Enterprise segments: share of last month's split among products that "
+        "stays put (switching costs); the rest moves to the logit shares.",
+    )
+    consumer_inertia: Annotated[Real, Field(ge=0, lt=1)] = Field(
+        0.99,
+        title="consumer inertia",
+        description="The consumer segment's inertia: subscribers rarely change assistants "
+        "(habit, their history, defaults), so 1% a month reconsider. Fitted to Anthropic's "
+        "revenue at the end of 2023 (~$0.1B, mostly API): with 0.9, as enterprises, a "
+        "challenger's subscription took its logit share within a year ($0.5B).",
     )
     open_weights_host_margin: Annotated[Real, Field(ge=0, le=10)] = Field(
         0.3,

@@ -157,16 +157,16 @@ def test_power_wall_makes_compute_scarce_and_flattens_the_largest_run():
 def test_compute_supply_and_parallelism_limit_bind_in_power_wall():
     def final_run(sets):
         sc = load_scenario("scenarios/power-wall.yaml", sets)
-        return [run(sc, s).timeseries.iloc[-1].frontier_training_flop for s in range(3)]
+        return [run(sc, s).timeseries.iloc[-1].frontier_training_flop for s in range(5)]
 
     on = final_run([])
     no_scarcity = final_run(["mechanisms.compute_supply.enabled=false"])
     no_cluster = final_run(["mechanisms.parallelism_limit.enabled=false"])
-    # Each limit binds: the final largest run is smaller with it in most seeds (in a seed
-    # where the last large run met no scarcity the two end within a hair of each other:
-    # seed 1, 1.02e30 both ways) and in the median.
+    # Each limit binds: the final largest run is smaller with it in most of 5 seeds and in
+    # the median (in a seed where the last large run met neither limit the two end within a
+    # few per cent of each other, either way).
     for off in (no_scarcity, no_cluster):
-        assert sum(x < y for x, y in zip(on, off, strict=True)) >= 2
+        assert sum(x < y for x, y in zip(on, off, strict=True)) >= 3
         assert np.median(on) < np.median(off)
 
 

@@ -53,7 +53,7 @@ def reference(c):
     choice = mkt.choose(
         None, ln_price, previous, seg, m.network_effect, open_w, c["capability_term"]
     )
-    split = mkt.inertial_split(previous, choice.split, m.inertia)
+    split = mkt.inertial_split(previous, choice.split, seg.inertia)
     buying = mkt.adopted_share(
         c["buying"],
         choice.buying,
@@ -142,12 +142,12 @@ def random_market(seed: int, n_products: int, n_labs: int, n_segments: int, **op
         price_sensitivity=rng.uniform(1.05, 4.0, n_segments),
         ln_reference_price=np.log(rng.uniform(0.1, 30.0, n_segments)),
         adoption_innovation_per_year=rng.uniform(0.01, 1.0, n_segments),
+        inertia=rng.uniform(0.0, 0.99, n_segments),
         shortfall_penalty=float(rng.uniform(2.0, 12.0)),
     )
     market = SimpleNamespace(
         open_weights_host_margin=float(rng.uniform(0.0, 1.0)),
         network_effect=float(rng.uniform(0.0, 3.0)),
-        inertia=float(rng.uniform(0.0, 0.95)),
         adoption_imitation_per_year=float(rng.uniform(0.0, 2.0)),
         max_lerner=float(rng.uniform(0.3, 0.95)),
     )

@@ -461,7 +461,8 @@ def test_the_two_story_scenarios_differ_only_in_mechanism_parameters():
     assert differing <= {"name", "description", "mechanisms", "market"}
     market_a, market_b = a.get("market", {}), b.get("market", {})
     market_keys = {k for k in set(market_a) | set(market_b) if market_a.get(k) != market_b.get(k)}
-    assert market_keys <= {"inertia", "network_effect"}  # switching costs and network effects
+    # switching costs and network effects
+    assert market_keys <= {"inertia", "consumer_inertia", "network_effect"}
 
 
 # ------------------------------------------------------- issue 11: decisions that behave

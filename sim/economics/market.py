@@ -38,6 +38,7 @@ class Segments(NamedTuple):
     price_sensitivity: np.ndarray
     ln_reference_price: np.ndarray
     adoption_innovation_per_year: np.ndarray  # Bass p of each segment
+    inertia: np.ndarray  # share of each segment's split that stays put each step
     shortfall_penalty: float
 
 
@@ -80,6 +81,7 @@ def make_segments(market) -> Segments:
         adoption_innovation_per_year=np.array(
             [m.consumer_adoption_innovation_per_year] + [m.adoption_innovation_per_year] * n
         ),
+        inertia=np.array([m.consumer_inertia] + [m.inertia] * n),
         shortfall_penalty=m.shortfall_penalty,
     )
 
@@ -140,9 +142,12 @@ def choose(
     )
 
 
-def inertial_split(previous: np.ndarray, target: np.ndarray, inertia: float) -> np.ndarray:
-    """The split among products moves (1 - inertia) of the way to the target each step;
-    each segment's column renormalised to 1 (a product new to the market starts at 0)."""
+def inertial_split(
+    previous: np.ndarray, target: np.ndarray, inertia: float | np.ndarray
+) -> np.ndarray:
+    """The split among products moves (1 - inertia) of the way to the target each step (one
+    inertia, or one per segment); each segment's column renormalised to 1 (a product new to
+    the market starts at 0)."""
     split = inertia * previous + (1.0 - inertia) * target
     return _divide(split, split.sum(axis=0), lambda _: target.copy())
 

@@ -130,15 +130,15 @@ def choices(
 ):
     """From exp(utility - top) (``utilities`` after ``np.exp``): the split among products
     after inertia (``mkt.inertial_split``), the share of each segment that would buy, and the
-    rows [the logit's total, the exponent of ``mkt.adopted_share``'s step] (Bass p per
-    segment: ``innovation_per_year``)."""
+    rows [the logit's total, the exponent of ``mkt.adopted_share``'s step] (per segment:
+    ``inertia`` and the Bass p, ``innovation_per_year``)."""
     n1, k = weights.shape
     n = n1 - 1
     split = np.empty((n, k))
     would_buy = np.empty(k)
     out = np.empty((2, k))
-    keep = 1.0 - inertia
     for s in range(k):
+        keep = 1.0 - inertia[s]
         inside = 0.0
         for p in range(n):
             inside += weights[p, s]
@@ -147,7 +147,7 @@ def choices(
         column = 0.0
         for p in range(n):
             target = weights[p, s] / inside if inside > 0 else 0.0
-            split[p, s] = inertia * previous[p, s] + keep * target
+            split[p, s] = inertia[s] * previous[p, s] + keep * target
             column += split[p, s]
         for p in range(n):
             if column > 0:
@@ -353,7 +353,7 @@ def clear(
     new_split, would_buy, logit = choices(
         np.exp(shifted),
         split,
-        float(market.inertia),
+        segments.inertia,
         buying,
         step_years,
         segments.adoption_innovation_per_year,
