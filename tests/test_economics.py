@@ -189,8 +189,8 @@ def test_spillovers_close_gaps_weighted_by_openness_and_capacity():
 
 
 def test_spillovers_same_answer_for_small_and_large_groups():
-    """Up to 10 labs the gains come from plain loops, above from numpy: bit for bit the same
-    as the definition either way."""
+    """The gains are the definition's, bit for bit, for few labs and many (above 10 the
+    spillover phase uses the compiled loop, tested equal below)."""
     import numpy as np
 
     rng = np.random.default_rng(1)
