@@ -136,6 +136,8 @@ def random_market(seed: int, n_products: int, n_labs: int, n_segments: int, **op
     segments = mkt.Segments(
         names=tuple(f"s{i}" for i in range(n_segments)),
         consumer=consumer,
+        consumer_columns=np.flatnonzero(consumer),
+        api_columns=np.flatnonzero(~consumer),
         ln_need_minutes=np.log(rng.uniform(0.1, 1e4, n_segments)),
         gdp_share=rng.uniform(0.0, 0.05, n_segments),
         capability_preference=rng.uniform(0.5, 3.0, n_segments),
@@ -189,8 +191,6 @@ def compiled(c):
         c["n_labs"],
         c["buying"],
         c["segments"],
-        np.flatnonzero(c["segments"].consumer),
-        np.flatnonzero(~c["segments"].consumer),
         c["market"],
         c["gdp"],
         c["dt"],

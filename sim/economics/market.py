@@ -32,6 +32,8 @@ class Segments(NamedTuple):
 
     names: tuple[str, ...]
     consumer: np.ndarray  # bool
+    consumer_columns: np.ndarray  # indices of the consumer segments
+    api_columns: np.ndarray  # indices of the enterprise (API) segments
     ln_need_minutes: np.ndarray
     gdp_share: np.ndarray  # potential spending at full adoption, share of world GDP
     capability_preference: np.ndarray
@@ -66,9 +68,12 @@ def make_segments(market) -> Segments:
     needs = sorted(m.enterprise_task_minutes)
     bands = band_value_shares(needs, m.task_length_median_minutes, m.task_length_sigma_ln)
     n = len(needs)
+    consumer = np.array([True] + [False] * n)
     return Segments(
         names=("consumer", *(f"enterprise_{x:g}min" for x in needs)),
-        consumer=np.array([True] + [False] * n),
+        consumer=consumer,
+        consumer_columns=np.flatnonzero(consumer),
+        api_columns=np.flatnonzero(~consumer),
         ln_need_minutes=np.log([m.consumer_task_minutes, *needs]),
         gdp_share=np.array([m.consumer_gdp_share, *(m.enterprise_gdp_share * b for b in bands)]),
         capability_preference=np.array(

@@ -314,8 +314,6 @@ def clear(
     n_labs: int,
     buying: np.ndarray,
     segments,
-    consumer_columns: np.ndarray,
-    api_columns: np.ndarray,
     market,
     gdp_usd_per_year: float,
     step_years: float,
@@ -327,7 +325,7 @@ def clear(
     Per product: ``params``, ``inference_multiplier``, ``lerner`` (rows: API, consumer; last
     step's), ``open_w`` (bool), ``capability_term`` (``mkt.capability_utility``), ``split``
     (last step's) and ``rows`` (its lab's index among ``n_labs``); per segment: ``buying``
-    (last step's); ``segments`` (``mkt.Segments``) with its consumer and enterprise columns;
+    (last step's); ``segments`` (``mkt.Segments``);
     ``market`` (``sim.params.MarketParams``); serving hardware in FLOP per USD and its
     utilisation."""
     cost, price = prices(
@@ -371,8 +369,8 @@ def clear(
         gdp_usd_per_year,
         segments.gdp_share,
         segments.consumer,
-        consumer_columns,
-        api_columns,
+        segments.consumer_columns,
+        segments.api_columns,
         segments.price_sensitivity,
         rows,
         n_labs,

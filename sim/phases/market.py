@@ -75,18 +75,6 @@ class _OnSale:
         )
 
 
-class _Segments:
-    """The model's segments as the market clearing's kernels take them: the columns of the
-    consumer and of the enterprise segments, as index arrays."""
-
-    __slots__ = ("segments", "consumer_columns", "api_columns")
-
-    def __init__(self, seg) -> None:
-        self.segments = seg
-        self.consumer_columns = np.flatnonzero(seg.consumer)
-        self.api_columns = np.flatnonzero(~seg.consumer)
-
-
 def _kernel():
     """sim.economics.market_kernel, imported on first use: importing numba takes ~0.2 s, which
     commands that never clear a market (``labsim --help``, validation) should not pay."""
@@ -126,9 +114,6 @@ def _on_sale(model, labs) -> _OnSale | None:
 def clear_market(model) -> None:
     m = model.market
     seg = model.segments
-    columns = getattr(model, "_segment_columns", None)
-    if columns is None or columns.segments is not seg:
-        columns = model._segment_columns = _Segments(seg)
     months = model.step_months
     labs = model.active
     book = _on_sale(model, labs)
@@ -169,8 +154,6 @@ def clear_market(model) -> None:
         len(labs),
         model.segment_buying,
         seg,
-        columns.consumer_columns,
-        columns.api_columns,
         m,
         model.gdp_usd_per_year,
         model.dt_years,
