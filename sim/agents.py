@@ -118,8 +118,9 @@ class Lab(mesa.Agent):
     def releases(self, ladders) -> None:
         self._releases = tuple(ladders)
         # products: every product on sale; deployed: the most capable (None if it sells
-        # nothing). Read every step, changed seldom: kept until releases is replaced.
-        self.products, self.deployed = products_on_sale(self._releases)
+        # nothing); best_weights: what rivals can copy. Read every step, changed seldom:
+        # kept until releases is replaced.
+        self.products, self.deployed, self.best_weights = products_on_sale(self._releases)
 
     @property
     def deployed_capability(self) -> float:

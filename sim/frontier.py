@@ -77,19 +77,6 @@ def reachable_share(model, trained) -> float | None:
     return None
 
 
-def best_weights(lab):
-    """The most capable product ``lab`` sells whose capability is in its weights (None if it
-    sells nothing): what a rival can distil or an entrant build on. A thinking tier
-    (``mechanisms.inference_scaling``) is the same weights run with more serving compute, so
-    a copy of the weights gets the plain model's capability, not the tier's."""
-    best = None
-    for ladder in lab.releases:
-        for p in ladder:
-            if p.inference_multiplier == 1.0 and (best is None or p.capability > best.capability):
-                best = p
-    return best
-
-
 def best_imitation_target(model, lab) -> tuple | None:
     """The most capable rival model ``lab`` could reach: (model, capability, cost in USD).
 
@@ -98,14 +85,14 @@ def best_imitation_target(model, lab) -> tuple | None:
     spillovers run (their weights are public)."""
 
     def reachable_capability(other) -> float | None:
-        deployed = best_weights(other)
-        share = reachable_share(model, deployed) if deployed is not None else None
-        return None if share is None else deployed.capability * share
+        weights = other.best_weights
+        share = reachable_share(model, weights) if weights is not None else None
+        return None if share is None else weights.capability * share
 
     top = _cached_top_two(model, "reachable", reachable_capability)
     for cap, other in top:
         if other is not lab:
-            weights = best_weights(other)
+            weights = other.best_weights
             teacher = other.frontier or weights
             cost = (
                 model.mech.imitation.compute_fraction

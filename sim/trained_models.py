@@ -72,12 +72,21 @@ class Run:
         self.flop_per_step = self.physical_flop * self.ladder_factor / steps
 
 
-def products_on_sale(ladders) -> tuple[list[TrainedModel], TrainedModel | None]:
-    """The products of ``ladders``, in order, and the most capable (the first of equals; None
-    if there are none): what ``Lab.products`` and ``Lab.deployed`` keep between changes."""
+def products_on_sale(
+    ladders,
+) -> tuple[list[TrainedModel], TrainedModel | None, TrainedModel | None]:
+    """The products of ``ladders``, in order; the most capable (the first of equals; None if
+    there are none); and the most capable whose capability is in its weights (None if none):
+    what ``Lab.products``, ``Lab.deployed`` and ``Lab.best_weights`` keep between changes.
+
+    The last is what a rival can distil or an entrant build on: a thinking tier
+    (``mechanisms.inference_scaling``) is the same weights run with more serving compute, so
+    a copy of the weights gets the plain model's capability, not the tier's."""
     products = [p for ladder in ladders for p in ladder]
-    best = None
+    best = weights = None
     for p in products:
         if best is None or p.capability > best.capability:
             best = p
-    return products, best
+        if p.inference_multiplier == 1.0 and (weights is None or p.capability > weights.capability):
+            weights = p
+    return products, best, weights

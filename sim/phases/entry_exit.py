@@ -99,7 +99,7 @@ def entry_affordable(model, funding_usd: float) -> bool:
     target = frontier_cap * (1.0 - model.mech.entry.max_capability_gap)
     # Open weights an entrant could start from (a thinking tier adds no weights).
     spill = model.mech.spillovers.enabled
-    weights = [frontier.best_weights(lab) for lab in model.active] if spill else []
+    weights = [lab.best_weights for lab in model.active] if spill else []
     open_best = max(
         (
             w.capability * (frontier.reachable_share(model, w) or 0.0)
