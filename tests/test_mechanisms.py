@@ -197,6 +197,23 @@ def test_entry_rate_matches_the_poisson_rate():
     assert abs(np.mean(counts) - 200) < 3 * 14 / np.sqrt(3)
 
 
+def test_an_entrants_archetype_is_drawn_as_numpy_choice_draws_it():
+    # weighted_index replaces rng.choice(p=...) for speed: the same index and the same
+    # generator state after it, for any weights (zeros included).
+    source = np.random.default_rng(11)
+    for _ in range(300):
+        n = int(source.integers(1, 7))
+        weights = source.random(n) * (source.random(n) > 0.3)
+        if weights.sum() == 0:
+            continue
+        seed = int(source.integers(2**32))
+        ours, numpy = np.random.default_rng(seed), np.random.default_rng(seed)
+        for _ in range(5):
+            expected = int(numpy.choice(n, p=weights / weights.sum()))
+            assert entry_exit.weighted_index(ours, weights) == expected
+        assert ours.random() == numpy.random()
+
+
 def test_entrants_enter_only_when_they_can_afford_a_model_near_the_frontier():
     rich = load(
         end="2030-01",
