@@ -65,7 +65,7 @@ def deploy(model, lab, teacher: TrainedModel) -> None:
             parent = student
     _add_thinking_tier(model, lab, ladder)
     # A lab that has released before releases at once: rivals' revenue is asked only of one
-    # holding back (~1.3 us a release less, measured).
+    # holding back (~1 us a release less, measured).
     if lab.released_ever or lab.releases_now(best_rival_revenue_usd_per_year(model, lab)):
         put_on_sale(model, lab, ladder)
     else:
