@@ -4,8 +4,10 @@ divided by the rows of labs.csv it wrote (one per lab per step), in microseconds
     python benchmarks/bench_labstep.py                  # 40 seeds of scenarios/baseline.yaml
     python benchmarks/bench_labstep.py --set mechanisms.entry.enabled=false   # its 3 labs only
 
-The baseline's random entrants make ~12 labs a step on average; 797ab62's baseline had its 3
-labs only, so issue 11's side-by-side figure is the second line (entry off).
+Issue 11's bar compares the cost per lab-step of each tree's baseline: 797ab62's had its 3 labs
+and one product each in one segment; today's random entrants make ~11 labs a step on average,
+with ~60 products on sale in 7 segments. The second line keeps today's 3 labs alone (~15
+products), the same number of labs as 797ab62's.
 
 Also prints the products on sale (mean per step, from products.csv rows) and the customer
 segments, the sizes the market clearing works on. Run it with each tree's own PYTHONPATH to
@@ -15,6 +17,7 @@ it works on trees from before customer segments and per-product rows existed (79
 
 from __future__ import annotations
 
+import gc
 import statistics
 import sys
 import time
@@ -36,9 +39,17 @@ def main(argv: list[str] | None = None) -> int:
     for seed in range(args.seeds):
         started = time.perf_counter()
         model = simulate(scenario, seed)
+        # Timed with the run: the products table's columns, which the recorder makes at the
+        # end from the steps' books (older trees made its rows during the run). The collector
+        # stays paused for them as during the run: the run's deferred collection is timed in
+        # no tree (a run pauses it; the first allocations after the run would pay it).
+        collecting = gc.isenabled()
+        gc.disable()
+        product_rows.append(_product_rows(model.recorder))
         times.append(time.perf_counter() - started)
+        if collecting:
+            gc.enable()
         lab_rows.append(len(model.recorder.labs))
-        product_rows.append(len(getattr(model.recorder, "products", ())))
     per_lab_step_us = [t / n * 1e6 for t, n in zip(times, lab_rows, strict=True)]
     steps = model.n_steps
     segments = getattr(model, "segments", None)
@@ -52,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
         f"products on sale {products:.1f}/step, segments {n_segments}"
     )
     return 0
+
+
+def _product_rows(recorder) -> int:
+    """Rows of products.csv (0 on trees from before per-product rows)."""
+    if hasattr(recorder, "product_columns"):
+        return len(recorder.product_columns().get("step", ()))
+    return len(getattr(recorder, "products", ()))
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"sim.phases.{module_name}")
         setattr(module, name, _timed(spent, f"{module_name}.{name}", getattr(module, name)))
     Recorder.record = _timed(spent, "record", Recorder.record)
-    market._on_sale = _timed(spent, "market._on_sale (in clear_market)", market._on_sale)
+    market.on_sale = _timed(spent, "market.on_sale (in clear_market)", market.on_sale)
 
     scenario = load_scenario(args.scenario, args.set)
     simulate(scenario, 0)  # warm-up: imports and first-call caches

@@ -122,6 +122,8 @@ class LabRaceModel(MesaInterface, mesa.Model):
         self.compute_users: list[Lab] = []  # the labs that bought compute this step
         self.compute_used_flop = 0.0  # this step, every use, peak FLOP
         self.segment_buying = np.zeros(len(self.segments.names))  # adopted buying shares
+        self.on_sale = None  # the book of products on sale (phases.product_book)
+        self.listed: list[TrainedModel] = []  # every product put on sale, in order
         self.potential_spending_usd_per_year = 0.0
         self.spending_usd_per_year = 0.0
         self.consumer_surplus_usd_per_year = 0.0

@@ -56,7 +56,10 @@ class RunResult:
     @cached_property
     def products(self) -> pd.DataFrame:
         """One row per step per product on sale (MODEL.md, "Per product on sale")."""
-        return pd.DataFrame.from_records(self._model.recorder.products, columns=PRODUCT_COLUMNS)
+        columns = self._model.recorder.product_columns()
+        if not columns:
+            return pd.DataFrame.from_records([], columns=PRODUCT_COLUMNS)
+        return pd.DataFrame(columns, columns=PRODUCT_COLUMNS)
 
     @cached_property
     def models(self) -> pd.DataFrame:

@@ -31,15 +31,14 @@ class TrainedModel:
     recipe_efficiency: float = 1.0  # A * u * learning multiplier when trained
     ideas_wall: float = 0.0  # extra irreducible loss (ideas regime) when trained
     open_weights: bool = False
-    # As a product (MODEL.md, "Product ladders"): set while it is on sale.
+    # As a product (MODEL.md, "Product ladders"). Its market state as it goes on sale; while
+    # it is on sale, the market's book (sim.phases.product_book) holds the current one, with
+    # its prices and shares.
     tier: str = "frontier"  # frontier | tier1 | tier2 ... (distilled) | imitation | thinking
-    price_per_mtok_usd: float = math.nan
     lerner: float = 0.0  # (price - cost) / price of its API
     consumer_lerner: float = 0.0  # the same for its consumer subscription
     segment_split: object = None  # numpy row: its share of each segment's buyers
-    user_share: float = 0.0  # share of all customers' spending (hosts of open weights included)
-    revenue_share: float = 0.0  # share of the labs' revenue
-    serving_cost_now: float = math.nan  # USD per million tokens at this step's prices
+    listing: int = -1  # its number among the products ever put on sale (model.listed)
     # Serving compute per task relative to its weights run plainly: > 1 for a thinking tier
     # (mechanisms.inference_scaling), which multiplies its serving cost.
     inference_multiplier: float = 1.0

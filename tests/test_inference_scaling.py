@@ -131,10 +131,11 @@ def test_customers_with_long_tasks_buy_the_thinking_tier():
     names = list(model.segments.names)
     top, shortest = names.index("enterprise_16384min"), names.index("enterprise_0.5min")
     split = np.zeros(len(names))
+    book = model.on_sale
     for lab in model.active:
         for p in lab.products:
-            if p.tier == "thinking" and p.segment_split is not None:
-                split += p.segment_split
+            if p.tier == "thinking" and book.split_of(p) is not None:
+                split += book.split_of(p)
     assert split[top] > 0.05
     assert split[top] > 10 * split[shortest]
 

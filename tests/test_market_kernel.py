@@ -11,6 +11,7 @@ import pytest
 
 from sim.economics import market as mkt
 from sim.economics import training
+from sim.economics.book_kernel import capability_terms
 from sim.economics.market_kernel import (
     API_PRICE,
     COST,
@@ -27,7 +28,6 @@ from sim.economics.market_kernel import (
     SURPLUS,
     TOTAL_USERS,
     USER_SHARE,
-    capability_terms,
     clear,
 )
 

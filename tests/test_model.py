@@ -36,19 +36,29 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
 
 @pytest.mark.parametrize("name", ["baseline.yaml", "open-diffusion.yaml"])
 def test_market_kept_between_releases_changes_nothing(name, monkeypatch):
-    """The market keeps its products' terms while the products on sale stay the same: a run
-    that builds them afresh every step gives the same numbers, open weights included."""
-    from sim.phases import market
+    """The market keeps its book of products while the products on sale stay the same, and a
+    new book takes what it can from the last (phases.product_book): a run that builds every
+    step's book afresh from the products, looking each one's state up in the last book, gives
+    the same numbers, open weights included."""
+    from sim.phases import market, product_book
 
     scenario = load(name, end="2030-01")
     kept = run(scenario, seed=2)
-    on_sale = market._on_sale
 
     def afresh(model, labs):
-        model._on_sale = None
-        return on_sale(model, labs)
+        # Terms read from every product, and each product's state looked up in the last book.
+        old = model.on_sale
+        book = product_book.build(model, tuple(labs), tuple(lab.products for lab in labs), None)
+        if book is not None and old is not None:
+            for i, p in enumerate(book.products):
+                r = old.row_of.get(id(p))
+                if r is not None:
+                    book.split[i] = old.split[r]
+                    book.lerner[:, i] = old.lerner[:, r]
+        model.on_sale = book
+        return book
 
-    monkeypatch.setattr(market, "_on_sale", afresh)
+    monkeypatch.setattr(market, "on_sale", afresh)
     fresh = run(scenario, seed=2)
     for table in ("timeseries", "labs", "products"):
         pd.testing.assert_frame_equal(getattr(kept, table), getattr(fresh, table), check_exact=True)

@@ -41,24 +41,6 @@ POTENTIAL, SPENDING, SURPLUS, LERNER_WEIGHTED, TOTAL_USERS = range(5)
 
 
 @njit(cache=True)
-def capability_terms(ln_capability, ln_need_minutes, capability_preference, shortfall_penalty):
-    """``mkt.capability_utility``: each product's capability terms in each segment (products
-    x segments), kept while the products on sale stay the same."""
-    n = ln_capability.shape[0]
-    k = ln_need_minutes.shape[0]
-    out = np.empty((n, k))
-    for s in range(k):
-        pref = capability_preference[s]
-        below = shortfall_penalty - pref
-        for p in range(n):
-            reach = ln_capability[p] - ln_need_minutes[s]
-            # numpy's minimum: the first if it is <= the second or NaN
-            short = reach if (reach <= 0.0 or math.isnan(reach)) else 0.0
-            out[p, s] = pref * reach + below * short
-    return out
-
-
-@njit(cache=True)
 def prices(
     params, inference_multiplier, flop_per_usd, serving_utilization, lerner, open_w, host_margin
 ):
@@ -323,7 +305,8 @@ def clear(
     """One market clearing (the kernels in order, with numpy's exp and log between them).
 
     Per product: ``params``, ``inference_multiplier``, ``lerner`` (rows: API, consumer; last
-    step's), ``open_w`` (bool), ``capability_term`` (``mkt.capability_utility``), ``split``
+    step's), ``open_w`` (nonzero for open weights), ``capability_term``
+    (``mkt.capability_utility``), ``split``
     (last step's) and ``rows`` (its lab's index among ``n_labs``); per segment: ``buying``
     (last step's); ``segments`` (``mkt.Segments``);
     ``market`` (``sim.params.MarketParams``); serving hardware in FLOP per USD and its

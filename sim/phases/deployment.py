@@ -18,6 +18,7 @@ from sim import frontier, registry
 from sim.economics import market as mkt
 from sim.economics import training
 from sim.economics.capability import thinking_time_horizon_minutes
+from sim.phases import product_book
 from sim.trained_models import Run, TrainedModel
 
 TIERS = ("frontier", "tier1", "tier2", "tier3", "tier4")
@@ -147,30 +148,27 @@ def put_on_sale(model, lab, ladder: list[TrainedModel]) -> None:
     m = model.market
     # New to the market: no buyers yet, so priced as a firm with no share would price.
     api, consumer = _entry_markups(m.price_sensitivity, m.consumer_price_sensitivity, m.max_lerner)
+    listed = model.listed
     for product in ladder:
         product.segment_split = None
         product.lerner, product.consumer_lerner = api, consumer
-        cost = product.serving_cost_now = (
-            model.serving_cost(product.params) * product.inference_multiplier
-        )
-        product.price_per_mtok_usd = (
-            cost * (1.0 + m.open_weights_host_margin)
-            if product.open_weights
-            else mkt.price_from_cost(cost, api)
-        )
+        product.listing = len(listed)
+        listed.append(product)
     ladders = (*lab.releases, ladder)
     keep = model.market.releases_on_sale
+    on_sale = lab.products
     lab.releases = ladders[-keep:]
-    for oldest in ladders[:-keep]:
-        # Customers of a retired model move to its successor in the new ladder (same tier,
-        # else the nearest one): a lab retiring a model keeps the customers who used it.
-        for old in oldest:
-            if old.segment_split is not None:
+    retired = [old for oldest in ladders[:-keep] for old in oldest]
+    if retired:
+        # The retired products are the first of those the lab had on sale.
+        splits = product_book.splits_of(model.on_sale, on_sale, len(retired))
+        for old, split in zip(retired, splits, strict=True):
+            # Customers of a retired model move to its successor in the new ladder (same tier,
+            # else the nearest one): a lab retiring a model keeps the customers who used it.
+            if split is not None:
                 heir = _heir(ladder, old)
                 heir.segment_split = (
-                    old.segment_split
-                    if heir.segment_split is None
-                    else heir.segment_split + old.segment_split
+                    split if heir.segment_split is None else heir.segment_split + split
                 )
     frontier.rankings_changed(model)
 

@@ -17,7 +17,7 @@ from sim import frontier
 from sim.agents import Lab
 from sim.economics import concentration as conc
 from sim.params import LabParams
-from sim.phases import deployment
+from sim.phases import deployment, market
 
 
 def add_lab(model, params: LabParams) -> Lab:
@@ -182,8 +182,7 @@ def exit_market(model, lab: Lab, reason: str) -> None:
     if total > 0:
         for o in model.active:
             o.market_share /= total
-            for p in o.products:
-                p.user_share /= total
+        market.rescale_user_shares(model, model.active, total)
 
 
 def merge(

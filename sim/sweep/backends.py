@@ -79,6 +79,7 @@ WORKER_PRELOAD = [
     "sim.model",
     "sim.results",
     "sim.economics.market_kernel",
+    "sim.economics.book_kernel",
     "sim.sweep.evaluate",
     "sim.sweep.backends",
 ]
