@@ -43,6 +43,7 @@ def book_columns(
     old_lerner,
     at,
     fresh,
+    fresh_split,
     fresh_ln_capability,
     n_terms,
     open_row,
@@ -54,8 +55,9 @@ def book_columns(
     """A new book of products (``sim.phases.product_book``) in one call: each product's
     column (row) from the old book's arrays where ``at[0]`` gives its row there, else, in
     order, from ``fresh``, the new products' values laid end to end: ``n_terms`` rows of
-    terms and then the markups (API, consumer), one value per new product each, then each new
-    product's split (segments values); its capability terms from ``fresh_ln_capability``
+    terms and then the markups (API, consumer), one value per new product each, and from
+    ``fresh_split``, each new product's split (segments values, end to end); its capability
+    terms from ``fresh_ln_capability``
     (numpy's log of its capability). Returns the terms (n_terms x products), capability terms
     and splits (products x segments), markups (2 x products), whether any is open weights
     (the row ``open_row`` of the terms) and the largest capability (row ``capability_row``)."""
@@ -66,7 +68,6 @@ def book_columns(
     capability_term = np.empty((n, k))
     split = np.empty((n, k))
     lerner = np.empty((2, n))
-    splits_at = (n_terms + 2) * m
     j = 0
     for i in range(n):
         r = at[0, i]
@@ -88,7 +89,7 @@ def book_columns(
                     capability_preference[s],
                     shortfall_penalty,
                 )
-                split[i, s] = fresh[splits_at + j * k + s]
+                split[i, s] = fresh_split[j * k + s]
             lerner[0, i] = fresh[n_terms * m + j]
             lerner[1, i] = fresh[(n_terms + 1) * m + j]
             j += 1

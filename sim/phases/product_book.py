@@ -12,10 +12,10 @@ The book stands while the labs and their lists of products are the same objects 
 replaces its list whenever its releases change). In the baseline (~11 labs, ~2.6 releases a
 step) a new book is needed in ~7 steps of 8, for a few new products among ~60. Inside a run
 each distinct numpy call costs ~5 us, whatever its size (its code is out of the caches; ~1 us
-in a tight loop, measured), so a new book is made in four: the rows it shares with the last
-book and the new products' values, one array each, numpy's log of the new capabilities, and
-one compiled call (``sim.economics.book_kernel.book_columns``) that lays them out; building
-it from every product's attributes took ~12. tests/test_model.py checks, bit for bit, that
+in a tight loop, measured), so a new book is made in five: the rows it shares with the last
+book, the new products' values and their splits, one array each, numpy's log of the new
+capabilities, and one compiled call (``sim.economics.book_kernel.book_columns``) that lays
+them out; building it from every product's attributes took ~12. tests/test_model.py checks, bit for bit, that
 this gives what building every book afresh gives.
 """
 
@@ -54,7 +54,9 @@ class ProductBook:
     compute multiplier, 1.0 for open weights, capability in minutes, its number among the
     products ever listed, ``TrainedModel.listing``), ``capability_term`` (products x
     segments), ``rows`` (each product's lab, as its index in ``labs``) and ``deployed`` (each
-    lab's most capable product's row, -1 if it sells nothing). Carried from clearing to
+    lab's most capable product's row, -1 if it sells nothing); to find rows when it is
+    replaced: ``blocks`` (each list's rows), ``lab_rows`` (each lab's first row and list) and
+    ``listed`` (products listed before it was built: later ones are new to it). Carried from clearing to
     clearing: ``split`` (products x segments) and ``lerner`` (rows: API, consumer). Set by each
     clearing: ``cleared`` (the kernel's per-product rows: prices, shares, serving cost; None
     before the first)."""
@@ -64,6 +66,8 @@ class ProductBook:
         "lists",
         "products",
         "blocks",
+        "listed",
+        "lab_rows",
         "rows",
         "deployed",
         "terms",
@@ -177,17 +181,28 @@ def build(model, labs: tuple, lists: tuple, previous: ProductBook | None) -> Pro
             if previous is None:
                 index.extend([-1] * len(lst))
             else:
-                row_of = previous.row_of
-                index.extend([row_of.get(id(p), -1) for p in lst])
+                index.extend(_rows_in(previous, lab, lst))
         lab_of.extend([i] * len(lst))
         blocks[id(lst)] = (start, len(index), offset)
         deployed.append(start + offset if offset >= 0 else -1)
     book.blocks = blocks
     book.deployed = deployed
+    book.listed = len(model.listed)
+    book.lab_rows = {
+        id(lab): (blocks[id(lst)][0], lst) for lab, lst in zip(labs, lists, strict=True)
+    }
     at = np.array([index, lab_of], dtype=np.intp)
     book.rows = at[1]
     fresh = [p for p, r in zip(products, index, strict=True) if r < 0]
-    values = np.array(_fresh_values(model, fresh), dtype=float)
+    values = np.array(_fresh_values(fresh), dtype=float)
+    k = len(model.segments.names)
+    if fresh:
+        zeros = np.zeros(k)
+        splits = np.concatenate(
+            [p.segment_split if p.segment_split is not None else zeros for p in fresh]
+        )
+    else:
+        splits = np.zeros(0)
     old = previous if previous is not None else _empty_book(model)
     seg = model.segments
     (
@@ -204,6 +219,7 @@ def build(model, labs: tuple, lists: tuple, previous: ProductBook | None) -> Pro
         old.lerner,
         at,
         values,
+        splits,
         np.log(values[CAPABILITY * len(fresh) : (CAPABILITY + 1) * len(fresh)]),
         N_TERMS,
         OPEN,
@@ -219,6 +235,24 @@ def build(model, labs: tuple, lists: tuple, previous: ProductBook | None) -> Pro
     return book
 
 
+def _rows_in(previous: ProductBook, lab, products: list) -> list[int]:
+    """The rows in ``previous`` of a lab's changed list of products (-1 for a product put on
+    sale since). Its products from before are mostly its own: looked up among its old
+    list's rows, not among all (building a lookup of every product took ~25 us, measured)."""
+    listed_before = previous.listed
+    old = previous.lab_rows.get(id(lab))
+    local = {} if old is None else {id(q): old[0] + j for j, q in enumerate(old[1])}
+    rows = []
+    for p in products:
+        if p.listing >= listed_before:
+            rows.append(-1)
+        else:
+            row = local.get(id(p))
+            # Not among its own: a product it took over in a merger.
+            rows.append(row if row is not None else previous.row_of[id(p)])
+    return rows
+
+
 def _offset_of(products: list, deployed) -> int:
     """Position of ``deployed`` in ``products`` (by identity; -1 if None)."""
     for i, p in enumerate(products):
@@ -227,10 +261,10 @@ def _offset_of(products: list, deployed) -> int:
     return -1
 
 
-def _fresh_values(model, fresh: list) -> list[float]:
+def _fresh_values(fresh: list) -> list[float]:
     """What ``book_columns`` reads of the products new to the market, end to end: each term
-    (PARAMS ... LISTING) of every product, their markups (API, consumer), then each one's
-    split (zeros if it has no buyers yet). Plain lists: one conversion to an array in all."""
+    (PARAMS ... LISTING) of every product, then their markups (API, consumer). A plain list:
+    one conversion to an array in all."""
     values = [p.params for p in fresh]
     values += [p.inference_multiplier for p in fresh]
     values += [p.open_weights for p in fresh]
@@ -238,9 +272,6 @@ def _fresh_values(model, fresh: list) -> list[float]:
     values += [p.listing for p in fresh]
     values += [p.lerner for p in fresh]
     values += [p.consumer_lerner for p in fresh]
-    zeros = [0.0] * len(model.segments.names)
-    for p in fresh:
-        values += zeros if p.segment_split is None else p.segment_split.tolist()
     return values
 
 
