@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     for seed in range(args.seeds):
         started = time.perf_counter()
         model = simulate(scenario, seed)
-        # Timed with the run: the products table's columns, which the recorder makes at the
-        # end from the steps' books (older trees made its rows during the run). The collector
+        # Timed with the run: the products table's columns, which the recorder gathers at the
+        # end from the steps' values (older trees made its rows during the run). The collector
         # stays paused for them as during the run: the run's deferred collection is timed in
         # no tree (a run pauses it; the first allocations after the run would pay it).
         collecting = gc.isenabled()
