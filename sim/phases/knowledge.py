@@ -13,7 +13,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from sim.economics import progress
+from sim.economics import compiled, progress
 
 # Above this many labs the spillovers are the compiled loop (sim.economics.spillover_kernel):
 # the same gains, ~5 us a step instead of ~15 for the numpy version it replaced (measured).
@@ -39,18 +39,20 @@ def spread(model) -> None:
     openness = [lab.openness for lab in labs]
     engineers = [lab.engineers for lab in labs]
     if len(labs) > COMPILED_ABOVE_LABS:
-        from sim.economics import spillover_kernel
-
         # One conversion for the three: each distinct numpy call costs ~5 us inside a run.
         terms = np.array([ln_a, openness, engineers], dtype=float)
-        gain = spillover_kernel.spillover_log_gain(
-            terms[0],
-            terms[1],
-            terms[2],
-            model._adjacency,
-            float(sp.absorptive_half_engineers),
-            progress.spillover_closed_share(sp.rate_per_year, dt),
-        ).tolist()
+        gain = (
+            compiled.kernel("spillover_kernel")
+            .spillover_log_gain(
+                terms[0],
+                terms[1],
+                terms[2],
+                model._adjacency,
+                float(sp.absorptive_half_engineers),
+                progress.spillover_closed_share(sp.rate_per_year, dt),
+            )
+            .tolist()
+        )
     else:
         gain = progress.spillover_log_gain(
             ln_a,

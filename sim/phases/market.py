@@ -14,23 +14,10 @@ from __future__ import annotations
 
 import math
 
+from sim.economics import compiled
 from sim.economics import concentration as conc
 from sim.economics.capability import share_of_tasks_within_reach
 from sim.phases import product_book
-
-
-def _kernel():
-    """sim.economics.market_kernel, imported on first use: importing numba takes ~0.2 s, which
-    commands that never clear a market (``labsim --help``, validation) should not pay."""
-    global _market_kernel
-    if _market_kernel is None:
-        from sim.economics import market_kernel
-
-        _market_kernel = market_kernel
-    return _market_kernel
-
-
-_market_kernel = None
 
 
 def on_sale(model, labs) -> product_book.ProductBook | None:
@@ -66,7 +53,7 @@ def clear_market(model) -> None:
             lab.sell(0.0, math.nan, 0.0, 0.0, months)
         return
     model.tasks_within_reach_share = book.within_reach
-    kernel = _kernel()
+    kernel = compiled.kernel("market_kernel")
     # A thinking tier serves inference_multiplier times the compute per task (1 otherwise).
     # Each product has two prices: its API price and its consumer subscription, each with the
     # markup its lab can hold in those segments; hosts sell open weights at cost plus margin.
@@ -127,4 +114,4 @@ def rescale_user_shares(model, labs, total: float) -> None:
     if book is None or book.cleared is None:
         return
     rows = book.rows_for([lab.products for lab in labs])
-    book.cleared[_kernel().USER_SHARE, rows] /= total
+    book.cleared[compiled.kernel("market_kernel").USER_SHARE, rows] /= total

@@ -15,8 +15,8 @@ each distinct numpy call costs ~5 us, whatever its size (its code is out of the 
 in a tight loop, measured), so a new book is made in five: the rows it shares with the last
 book, the new products' values and their splits, one array each, numpy's log of the new
 capabilities, and one compiled call (``sim.economics.book_kernel.book_columns``) that lays
-them out; building it from every product's attributes took ~12. tests/test_model.py checks, bit for bit, that
-this gives what building every book afresh gives.
+them out; building it from every product's attributes took ~12. tests/test_model.py checks,
+bit for bit, that this gives what building every book afresh gives.
 """
 
 from __future__ import annotations
@@ -25,25 +25,12 @@ import operator
 
 import numpy as np
 
+from sim.economics import compiled
 from sim.economics.capability import share_of_tasks_within_reach
 
 # Rows of ``ProductBook.terms``: each product's fixed terms.
 PARAMS, MULTIPLIER, OPEN, CAPABILITY, LISTING = range(5)
 N_TERMS = 5
-
-
-def _kernel():
-    """sim.economics.book_kernel, imported on first use: importing numba takes ~0.2 s, which
-    commands that never clear a market (``labsim --help``, validation) should not pay."""
-    global _book_kernel
-    if _book_kernel is None:
-        from sim.economics import book_kernel
-
-        _book_kernel = book_kernel
-    return _book_kernel
-
-
-_book_kernel = None
 
 
 class ProductBook:
@@ -56,10 +43,10 @@ class ProductBook:
     segments), ``rows`` (each product's lab, as its index in ``labs``) and ``deployed`` (each
     lab's most capable product's row, -1 if it sells nothing); to find rows when it is
     replaced: ``blocks`` (each list's rows), ``lab_rows`` (each lab's first row and list) and
-    ``listed`` (products listed before it was built: later ones are new to it). Carried from clearing to
-    clearing: ``split`` (products x segments) and ``lerner`` (rows: API, consumer). Set by each
-    clearing: ``cleared`` (the kernel's per-product rows: prices, shares, serving cost; None
-    before the first)."""
+    ``listed`` (products listed before it was built: later ones are new to it). Carried from
+    clearing to clearing: ``split`` (products x segments) and ``lerner`` (rows: API,
+    consumer). Set by each clearing: ``cleared`` (the kernel's per-product rows: prices,
+    shares, serving cost; None before the first)."""
 
     __slots__ = (
         "labs",
@@ -107,7 +94,8 @@ class ProductBook:
 
     @property
     def row_of(self) -> dict[int, int]:
-        """{id(product): row}, made when first needed (a new book, a retirement, a merger)."""
+        """{id(product): row}, made when first needed (a merger, or an exit after the
+        clearing: a lab's products are otherwise found by its list's block of rows)."""
         if self._row_of is None:
             self._row_of = {id(p): i for i, p in enumerate(self.products)}
         return self._row_of
@@ -212,7 +200,7 @@ def build(model, labs: tuple, lists: tuple, previous: ProductBook | None) -> Pro
         book.lerner,
         book.any_open,
         top_capability,
-    ) = _kernel().book_columns(
+    ) = compiled.kernel("book_kernel").book_columns(
         old.terms,
         old.capability_term,
         old.split,

@@ -17,10 +17,11 @@ import numpy as np
 
 from sim import frontier
 from sim.columns import TIMESERIES_COLUMNS
+from sim.economics import compiled
 from sim.economics import concentration as conc
 from sim.economics import hardware as hw
 from sim.economics import overhang as oh
-from sim.phases import market, product_book
+from sim.phases import product_book
 
 if TYPE_CHECKING:
     from sim.agents import Lab
@@ -235,7 +236,7 @@ class Recorder:
         products ever listed (``TrainedModel.listing``)."""
         if not self._product_steps:
             return {}
-        kernel = market._kernel()
+        kernel = compiled.kernel("market_kernel")
         model = self.model
         steps, per_step, names, per_lab = [], [], [], []
         for k, n, lab_names, counts in self._product_steps:
