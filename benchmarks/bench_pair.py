@@ -89,8 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pair {pair + 1}: {costs[0][-1]:.1f} / {costs[1][-1]:.1f} us, {ratios[-1]:.3f}x")
     print(
         f"reference {statistics.median(costs[0]):.1f} us per lab-step, tree "
-        f"{statistics.median(costs[1]):.1f}; tree / reference: median {statistics.median(ratios):.3f}x "
-        f"over {args.pairs} pairs (range {min(ratios):.3f}-{max(ratios):.3f})"
+        f"{statistics.median(costs[1]):.1f}; tree / reference: median "
+        f"{statistics.median(ratios):.3f}x over {args.pairs} pairs "
+        f"(range {min(ratios):.3f}-{max(ratios):.3f})"
     )
     return 0
 

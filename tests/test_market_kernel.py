@@ -1,5 +1,6 @@
-"""The compiled market clearing (sim.economics.market_kernel) computes exactly what the
-documented numpy functions of sim.economics.market compute, bit for bit, on random markets:
+"""The compiled market clearing (sim.economics.market_kernel), and the capability terms a new
+book of products computes (sim.economics.book_kernel), are exactly what the documented numpy
+functions of sim.economics.market compute, bit for bit, on random markets:
 small and large (pairwise sums above 8 and 128 terms), with open weights, products nobody
 buys, labs with nothing on sale, segments where nothing is offered, and an economy that
 spends nothing."""
@@ -11,7 +12,7 @@ import pytest
 
 from sim.economics import market as mkt
 from sim.economics import training
-from sim.economics.book_kernel import capability_terms
+from sim.economics.book_kernel import book_columns
 from sim.economics.market_kernel import (
     API_PRICE,
     COST,
@@ -261,13 +262,67 @@ def test_sums_add_in_numpys_order(n):
     assert total(x, n) == x.sum()
 
 
+def _new_book(old, at, fresh, fresh_split, fresh_ln_capability, seg):
+    """book_columns as sim.phases.product_book calls it (5 terms, OPEN row 2, CAPABILITY 3)."""
+    return book_columns(
+        *old,
+        np.array(at, dtype=np.intp),
+        fresh,
+        fresh_split,
+        fresh_ln_capability,
+        5,
+        2,
+        3,
+        seg.ln_need_minutes,
+        seg.capability_preference,
+        float(seg.shortfall_penalty),
+    )
+
+
 @pytest.mark.parametrize("seed", range(8))
-def test_capability_terms_equal_capability_utility(seed):
+def test_new_products_capability_terms_equal_capability_utility(seed):
     c = random_market(seed, 40, 5, 7)
     seg = c["segments"]
-    ln_capability = np.log(np.exp(np.random.default_rng(seed).uniform(-5.0, 10.0, 40)))
+    rng = np.random.default_rng(seed)
+    n, k = 40, len(seg.names)
+    ln_capability = np.log(np.exp(rng.uniform(-5.0, 10.0, n)))
     ln_capability[:3] = seg.ln_need_minutes[:3]  # exactly at a segment's need
-    got = capability_terms(
-        ln_capability, seg.ln_need_minutes, seg.capability_preference, seg.shortfall_penalty
+    empty = (np.empty((5, 0)), np.empty((0, k)), np.empty((0, k)), np.empty((2, 0)))
+    fresh = rng.uniform(0.0, 1.0, 7 * n)
+    _, got, _, _, _, _ = _new_book(
+        empty, [[-1] * n, [0] * n], fresh, rng.uniform(0.0, 1.0, n * k), ln_capability, seg
     )
     np.testing.assert_array_equal(got, mkt.capability_utility(ln_capability, seg), strict=True)
+
+
+def test_a_new_book_takes_old_rows_and_new_values_in_order():
+    c = random_market(3, 10, 2, 7)
+    seg = c["segments"]
+    rng = np.random.default_rng(3)
+    k = len(seg.names)
+    terms = rng.uniform(1.0, 2.0, (5, 10))
+    terms[2] = 0.0  # nothing open in the old book
+    old = (terms, rng.uniform(size=(10, k)), rng.uniform(size=(10, k)), rng.uniform(size=(2, 10)))
+    # New order: old rows 7, 2, then two new products, then old row 9.
+    at = [[7, 2, -1, -1, 9], [0, 0, 1, 1, 1]]
+    new_terms = np.array([[5.0, 6.0], [1.0, 3.0], [1.0, 0.0], [40.0, 0.5], [10.0, 11.0]])
+    new_lerner = np.array([[0.2, 0.3], [0.4, 0.5]])
+    fresh = np.concatenate([new_terms.ravel(), new_lerner.ravel()])
+    new_split = rng.uniform(size=(2, k))
+    ln_capability = np.log(new_terms[3])
+    got_terms, got_capability, got_split, got_lerner, any_open, top = _new_book(
+        old, at, fresh, new_split.ravel(), ln_capability, seg
+    )
+    kept = [0, 1, 4]
+    np.testing.assert_array_equal(got_terms[:, kept], terms[:, [7, 2, 9]])
+    np.testing.assert_array_equal(got_terms[:, [2, 3]], new_terms)
+    np.testing.assert_array_equal(got_capability[kept], old[1][[7, 2, 9]])
+    np.testing.assert_array_equal(
+        got_capability[[2, 3]], mkt.capability_utility(ln_capability, seg)
+    )
+    np.testing.assert_array_equal(got_split[kept], old[2][[7, 2, 9]])
+    np.testing.assert_array_equal(got_split[[2, 3]], new_split)
+    np.testing.assert_array_equal(got_lerner[:, kept], old[3][:, [7, 2, 9]])
+    np.testing.assert_array_equal(got_lerner[:, [2, 3]], new_lerner)
+    assert any_open  # the first new product is open weights
+    assert top == 40.0  # the new product's capability is the largest

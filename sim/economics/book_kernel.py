@@ -1,7 +1,8 @@
-"""The book of products' compiled work (``sim.phases.product_book``): each product's
-capability terms in each segment, and a new book's columns gathered from the last book and the
-new products' values in one call. Same numbers as ``sim.economics.market.capability_utility``
-bit for bit (``tests/test_market_kernel.py``); numba is imported with the first book.
+"""The book of products' compiled work (``sim.phases.product_book``): a new book's columns
+gathered from the last book and the new products' values in one call, with the new products'
+capability terms in each segment: the same numbers as
+``sim.economics.market.capability_utility``, bit for bit (``tests/test_market_kernel.py``).
+numba is imported with the first book.
 """
 
 from __future__ import annotations
@@ -14,25 +15,11 @@ from numba import njit
 
 @njit(cache=True)
 def _capability_term(ln_capability, ln_need, pref, shortfall_penalty):
+    """``mkt.capability_utility`` of one product in one segment."""
     reach = ln_capability - ln_need
     # numpy's minimum: the first if it is <= the second or NaN
     short = reach if (reach <= 0.0 or math.isnan(reach)) else 0.0
     return pref * reach + (shortfall_penalty - pref) * short
-
-
-@njit(cache=True)
-def capability_terms(ln_capability, ln_need_minutes, capability_preference, shortfall_penalty):
-    """``mkt.capability_utility``: each product's capability terms in each segment (products
-    x segments), kept while the products on sale stay the same."""
-    n = ln_capability.shape[0]
-    k = ln_need_minutes.shape[0]
-    out = np.empty((n, k))
-    for s in range(k):
-        for p in range(n):
-            out[p, s] = _capability_term(
-                ln_capability[p], ln_need_minutes[s], capability_preference[s], shortfall_penalty
-            )
-    return out
 
 
 @njit(cache=True)
@@ -57,10 +44,10 @@ def book_columns(
     order, from ``fresh``, the new products' values laid end to end: ``n_terms`` rows of
     terms and then the markups (API, consumer), one value per new product each, and from
     ``fresh_split``, each new product's split (segments values, end to end); its capability
-    terms from ``fresh_ln_capability``
-    (numpy's log of its capability). Returns the terms (n_terms x products), capability terms
-    and splits (products x segments), markups (2 x products), whether any is open weights
-    (the row ``open_row`` of the terms) and the largest capability (row ``capability_row``)."""
+    terms from ``fresh_ln_capability`` (numpy's log of its capability). Returns the terms
+    (n_terms x products), capability terms and splits (products x segments), markups (2 x
+    products), whether any is open weights (the row ``open_row`` of the terms) and the largest
+    capability (row ``capability_row``)."""
     n = at.shape[1]
     k = ln_need_minutes.shape[0]
     m = fresh_ln_capability.shape[0]
